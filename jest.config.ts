@@ -1,0 +1,13 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/support/functionsCore.setup.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  testTimeout: 60_000,
+} satisfies Config;

@@ -1,0 +1,140 @@
+import { UserRef } from './roles';
+import { RequestStatus, RequestType } from './status';
+import { assertTransition, TransitionTrigger } from './transitions';
+
+export interface AirlockFile {
+  name: string;
+  /** bytes */
+  size: number;
+  /** hex SHA-256 of the content, computed at submit and verified after every move */
+  sha256?: string;
+}
+
+export type ReviewDecision = 'approved' | 'rejected' | 'revoked' | 'changes_requested';
+
+export interface AirlockReview {
+  id: string;
+  reviewer: UserRef;
+  /** epoch seconds */
+  dateCreated: number;
+  reviewDecision: ReviewDecision;
+  decisionExplanation: string;
+}
+
+/** One past version of the request (Azure TRE keeps the previous status; we also keep the new one). */
+export interface HistoryItem {
+  resourceVersion: number;
+  updatedWhen: number;
+  updatedBy: UserRef;
+  properties: { previousStatus: RequestStatus; status: RequestStatus; statusMessage?: string };
+}
+
+/** The request document, with Azure TRE's field names (camelCase) and our `files[].sha256`. */
+export interface AirlockRequest {
+  id: string;
+  workspaceId: string;
+  type: RequestType;
+  title: string;
+  businessJustification: string;
+  status: RequestStatus;
+  statusMessage?: string;
+  files: AirlockFile[];
+  reviews: AirlockReview[];
+  createdBy: UserRef;
+  /** epoch seconds */
+  createdWhen: number;
+  updatedBy: UserRef;
+  /** epoch seconds */
+  updatedWhen: number;
+  history: HistoryItem[];
+  resourceVersion: number;
+  /** The store's concurrency token; set by the store, never by the domain. */
+  etag?: string;
+}
+
+export interface NewRequest {
+  id: string;
+  workspaceId: string;
+  type: RequestType;
+  title: string;
+  businessJustification: string;
+  creator: UserRef;
+  /** epoch seconds */
+  now: number;
+}
+
+export function newDraftRequest(input: NewRequest): AirlockRequest {
+  return {
+    id: input.id,
+    workspaceId: input.workspaceId,
+    type: input.type,
+    title: input.title,
+    businessJustification: input.businessJustification,
+    status: 'draft',
+    files: [],
+    reviews: [],
+    createdBy: input.creator,
+    createdWhen: input.now,
+    updatedBy: input.creator,
+    updatedWhen: input.now,
+    history: [],
+    resourceVersion: 0,
+  };
+}
+
+export interface StatusChange {
+  to: RequestStatus;
+  actor: UserRef;
+  /** epoch seconds */
+  now: number;
+  trigger?: TransitionTrigger;
+  statusMessage?: string;
+  /** Other fields that change in the same write (files, reviews). */
+  changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews'>>;
+}
+
+/**
+ * The request after a status change, checked against the transition table. The previous version is
+ * kept in `history`; `resourceVersion` counts every change.
+ */
+export function withStatus(request: AirlockRequest, change: StatusChange): AirlockRequest {
+  assertTransition(request.status, change.to, change.trigger);
+  const next: AirlockRequest = {
+    ...request,
+    ...change.changes,
+    status: change.to,
+    updatedBy: change.actor,
+    updatedWhen: change.now,
+    resourceVersion: request.resourceVersion + 1,
+    history: [
+      ...request.history,
+      {
+        resourceVersion: request.resourceVersion,
+        updatedWhen: change.now,
+        updatedBy: change.actor,
+        properties: {
+          previousStatus: request.status,
+          status: change.to,
+          ...(change.statusMessage ? { statusMessage: change.statusMessage } : {}),
+        },
+      },
+    ],
+  };
+  if (change.statusMessage !== undefined) next.statusMessage = change.statusMessage;
+  else delete next.statusMessage;
+  return next;
+}
+
+/** The request with other fields changed and its status kept (e.g. files recorded at submit). */
+export function withChanges(
+  request: AirlockRequest,
+  actor: UserRef,
+  now: number,
+  changes: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'statusMessage'>>,
+): AirlockRequest {
+  return { ...request, ...changes, updatedBy: actor, updatedWhen: now, resourceVersion: request.resourceVersion + 1 };
+}
+
+export function isRequester(userId: string, request: AirlockRequest): boolean {
+  return request.createdBy.id === userId;
+}

@@ -1,0 +1,68 @@
+import { RequestStatus, RequestType } from './status';
+
+/** Where a request's files live. Each request owns one container, named by its id, in its stage's account. */
+export type Stage = 'draft' | 'in_progress' | 'approved' | 'rejected' | 'blocked';
+
+/** The stage accounts of the seed design, by their role names. */
+export type StageAccount =
+  | 'stalimex'
+  | 'stalimip'
+  | 'stalimapp'
+  | 'stalimrej'
+  | 'stalimblocked'
+  | 'stalexint'
+  | 'stalexip'
+  | 'stalexapp'
+  | 'stalexrej'
+  | 'stalexblocked';
+
+const STAGE_ACCOUNTS: Record<RequestType, Record<Stage, StageAccount>> = {
+  import: { draft: 'stalimex', in_progress: 'stalimip', approved: 'stalimapp', rejected: 'stalimrej', blocked: 'stalimblocked' },
+  export: { draft: 'stalexint', in_progress: 'stalexip', approved: 'stalexapp', rejected: 'stalexrej', blocked: 'stalexblocked' },
+};
+
+/** Accounts of the TRE core; the others belong to a workspace (seed: "TRE" and "Workspace" lists). */
+export const CORE_ACCOUNTS: readonly StageAccount[] = ['stalimex', 'stalimip', 'stalimrej', 'stalimblocked', 'stalexapp'];
+export const WORKSPACE_ACCOUNTS: readonly StageAccount[] = ['stalimapp', 'stalexint', 'stalexip', 'stalexrej', 'stalexblocked'];
+
+export function stageAccountFor(type: RequestType, stage: Stage): StageAccount {
+  return STAGE_ACCOUNTS[type][stage];
+}
+
+export function isCoreAccount(account: StageAccount): boolean {
+  return CORE_ACCOUNTS.includes(account);
+}
+
+/**
+ * The real storage account name: core accounts carry the TRE id, workspace accounts `ws` and the
+ * last four characters of the workspace id (as Azure TRE names them). Lower-case letters and digits only.
+ */
+export function storageAccountName(account: StageAccount, ids: { treId: string; workspaceId: string }): string {
+  const suffix = isCoreAccount(account) ? ids.treId : `ws${ids.workspaceId.slice(-4)}`;
+  return `${account}${suffix}`.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 24);
+}
+
+/** Where the files of a request in `status` rest once the airlock has finished moving them. */
+export function stageOfStatus(status: RequestStatus): Stage | undefined {
+  switch (status) {
+    case 'draft':
+    case 'changes_requested':
+      return 'draft';
+    case 'in_review':
+    case 'submitted':
+    case 'approval_in_progress':
+    case 'rejection_in_progress':
+    case 'blocking_in_progress':
+      return 'in_progress';
+    case 'approved':
+      return 'approved';
+    case 'rejected':
+    case 'revoked':
+      return 'rejected';
+    case 'blocked_by_scan':
+      return 'blocked';
+    case 'cancelled':
+    case 'failed':
+      return undefined;
+  }
+}

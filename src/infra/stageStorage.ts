@@ -1,0 +1,46 @@
+import { StageAccount } from '../domain/stages';
+
+/** Identifies one request's container in one stage account of one workspace. */
+export interface ContainerRef {
+  account: StageAccount;
+  workspaceId: string;
+  /** the request id */
+  container: string;
+}
+
+export interface StoredFile {
+  name: string;
+  size: number;
+  etag: string;
+}
+
+export interface HashedFile extends StoredFile {
+  sha256: string;
+}
+
+export interface CopyOptions {
+  /** Copy only this version of the source; a changed source fails the copy. */
+  sourceEtag?: string;
+  /** Provenance set in the copy call itself, so no write follows on the destination. */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The stage storage accounts. Implemented on Azure Blob Storage (managed identity in Azure, account
+ * keys on Azurite). File bytes pass through here only in `hashFile`, as a stream.
+ */
+export interface StageStorage {
+  ensureContainer(ref: ContainerRef): Promise<void>;
+  listFiles(ref: ContainerRef): Promise<StoredFile[]>;
+  /** SHA-256 of one blob, streamed. */
+  hashFile(ref: ContainerRef, name: string): Promise<HashedFile>;
+  /** Server-side copy of one blob to the same name in `to` (created if missing); returns the new blob. */
+  copyFile(from: ContainerRef, to: ContainerRef, name: string, options?: CopyOptions): Promise<StoredFile>;
+  /** Deletes one blob; absent is fine. */
+  deleteFile(ref: ContainerRef, name: string, options?: { etag?: string }): Promise<void>;
+  /** Deletes the container and everything in it; absent is fine. */
+  deleteContainer(ref: ContainerRef): Promise<void>;
+  /** A URL to the container with a SAS scoped to it alone. */
+  containerUrl(ref: ContainerRef, permissions: string, expiresOn: Date): Promise<string>;
+  ping(): Promise<void>;
+}

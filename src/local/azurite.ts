@@ -1,0 +1,128 @@
+/**
+ * Embedded Azurite (blob and table), started in this process. Azurite's package `main` is its VS Code
+ * extension, so the servers are loaded by deep import; the version is pinned in package.json.
+ * Azurite reads AZURITE_ACCOUNTS when it starts (and every minute after), so the accounts must be
+ * known before `startAzurite` is called.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface AzuriteOptions {
+  /** account name → base64 key */
+  accounts: Record<string, string>;
+  /** Directory for persisted data; undefined keeps everything in memory. */
+  location?: string;
+  host?: string;
+  /** 0 (the default) picks free ports. */
+  blobPort?: number;
+  tablePort?: number;
+}
+
+export interface RunningAzurite {
+  /** e.g. http://127.0.0.1:41234 ; an account's endpoint is `${blobOrigin}/${account}` */
+  blobOrigin: string;
+  tableOrigin: string;
+  accounts: Record<string, string>;
+  blobEndpoint(account: string): string;
+  tableEndpoint(account: string): string;
+  /** A connection string for the account, with both blob and table endpoints. */
+  connectionString(account: string): string;
+  close(): Promise<void>;
+}
+
+export function newAccountKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** Merges into AZURITE_ACCOUNTS so several embedded instances in one process see all their accounts. */
+function publishAccounts(accounts: Record<string, string>): void {
+  const known = new Map<string, string>();
+  for (const entry of (process.env.AZURITE_ACCOUNTS ?? '').split(';').filter(Boolean)) {
+    const [name, ...keys] = entry.split(':');
+    known.set(name, keys.join(':'));
+  }
+  for (const [name, key] of Object.entries(accounts)) known.set(name, key);
+  process.env.AZURITE_ACCOUNTS = [...known].map(([name, key]) => `${name}:${key}`).join(';');
+}
+
+export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
+  publishAccounts(options.accounts);
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
+  const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration').default;
+  const TableServer = require('azurite/dist/src/table/TableServer').default;
+  const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const host = options.host ?? '127.0.0.1';
+  const inMemory = options.location === undefined;
+  const dir = options.location;
+  if (dir) mkdirSync(join(dir, 'blob-extents'), { recursive: true });
+
+  const blob = new BlobServer(
+    new BlobConfiguration(
+      host,
+      options.blobPort ?? 0,
+      5,
+      inMemory ? ':memory:blob-metadata.db' : join(dir!, '__azurite_db_blob__.json'),
+      inMemory ? ':memory:blob-extents.db' : join(dir!, '__azurite_db_blob_extent__.json'),
+      inMemory ? undefined : [{ locationId: 'Default', locationPath: join(dir!, 'blob-extents'), maxConcurrency: 10 }],
+      false, // access log
+      undefined,
+      false, // debug log
+      undefined,
+      true, // loose
+      true, // skipApiVersionCheck: the SDK asks for newer REST versions than Azurite knows
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      inMemory,
+    ),
+  );
+  const table = new TableServer(
+    new TableConfiguration(
+      host,
+      options.tablePort ?? 0,
+      5,
+      inMemory ? ':memory:table.db' : join(dir!, '__azurite_db_table__.json'),
+      false, // debug log
+      false, // access log
+      undefined,
+      undefined,
+      true,
+      true,
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      inMemory,
+    ),
+  );
+  await blob.start();
+  try {
+    await table.start();
+  } catch (error) {
+    await blob.close();
+    throw error;
+  }
+  const blobOrigin = `http://${blob.getHttpServerAddress().replace(/^https?:\/\//, '')}`;
+  const tableOrigin = `http://${table.getHttpServerAddress().replace(/^https?:\/\//, '')}`;
+  const blobEndpoint = (account: string) => `${blobOrigin}/${account}`;
+  const tableEndpoint = (account: string) => `${tableOrigin}/${account}`;
+  return {
+    blobOrigin,
+    tableOrigin,
+    accounts: { ...options.accounts },
+    blobEndpoint,
+    tableEndpoint,
+    connectionString: (account) =>
+      `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${options.accounts[account]};` +
+      `BlobEndpoint=${blobEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`,
+    async close() {
+      await Promise.allSettled([blob.close(), table.close()]);
+    },
+  };
+}
