@@ -1,8 +1,8 @@
-import { ForbiddenError, ValidationError } from './errors';
+import { AirlockError, ForbiddenError, ValidationError } from './errors';
 import { AirlockRequest, isRequester } from './request';
 import { Caller, hasRole } from './roles';
 import { Stage, stageOfStatus } from './stages';
-import { targetOf } from './transitions';
+import { requireTarget } from './transitions';
 
 /** Actions offered to a caller on a request, with Azure TRE's names. */
 export type UserAction = 'submit' | 'cancel' | 'review' | 'revoke';
@@ -23,37 +23,55 @@ function ownsOrOwnsWorkspace(caller: Caller, request: AirlockRequest): boolean {
   );
 }
 
-export function canSubmit(caller: Caller, request: AirlockRequest): boolean {
-  return ownsOrOwnsWorkspace(caller, request) && targetOf(request.status, 'submit') !== undefined;
+type Refusal = (caller: Caller, request: AirlockRequest) => AirlockError | undefined;
+
+/** Why a caller may not act, by role or ownership first (403), then by status (400); undefined when allowed. */
+const REFUSALS: Record<UserAction, Refusal> = {
+  submit: (caller, request) =>
+    !ownsOrOwnsWorkspace(caller, request)
+      ? new ForbiddenError('Only the requester or a Workspace Owner can submit this request')
+      : statusRefusal(request, 'submit'),
+  cancel: (caller, request) =>
+    !ownsOrOwnsWorkspace(caller, request)
+      ? new ForbiddenError('Only the requester or a Workspace Owner can cancel this request')
+      : statusRefusal(request, 'cancel'),
+  review: (caller, request) => {
+    if (!hasRole(caller, 'AirlockManager')) return new ForbiddenError('Only an Airlock Manager can review a request');
+    if (isRequester(caller.id, request)) return new ForbiddenError('You cannot review your own request');
+    return statusRefusal(request, 'approve');
+  },
+  revoke: (caller, request) =>
+    !hasRole(caller, 'AirlockManager')
+      ? new ForbiddenError('Only an Airlock Manager can revoke a request')
+      : statusRefusal(request, 'revoke'),
+};
+
+function statusRefusal(request: AirlockRequest, trigger: 'submit' | 'cancel' | 'approve' | 'revoke'): AirlockError | undefined {
+  try {
+    requireTarget(request.status, trigger);
+    return undefined;
+  } catch (error) {
+    return error as AirlockError;
+  }
 }
 
-export function canCancel(caller: Caller, request: AirlockRequest): boolean {
-  return ownsOrOwnsWorkspace(caller, request) && targetOf(request.status, 'cancel') !== undefined;
+/** Throws the reason the caller may not perform `action` on the request now. */
+export function authorize(action: UserAction, caller: Caller, request: AirlockRequest): void {
+  const refusal = REFUSALS[action](caller, request);
+  if (refusal) throw refusal;
 }
 
+export const canSubmit = (caller: Caller, request: AirlockRequest) => !REFUSALS.submit(caller, request);
+export const canCancel = (caller: Caller, request: AirlockRequest) => !REFUSALS.cancel(caller, request);
 /** An Airlock Manager who is not the requester: nobody reviews their own request, whatever roles they hold. */
-export function canReview(caller: Caller, request: AirlockRequest): boolean {
-  return (
-    hasRole(caller, 'AirlockManager') &&
-    !isRequester(caller.id, request) &&
-    targetOf(request.status, 'approve') !== undefined
-  );
-}
+export const canReview = (caller: Caller, request: AirlockRequest) => !REFUSALS.review(caller, request);
+export const canRevoke = (caller: Caller, request: AirlockRequest) => !REFUSALS.revoke(caller, request);
 
-export function canRevoke(caller: Caller, request: AirlockRequest): boolean {
-  return hasRole(caller, 'AirlockManager') && targetOf(request.status, 'revoke') !== undefined;
-}
+const USER_ACTIONS: readonly UserAction[] = ['submit', 'cancel', 'review', 'revoke'];
 
-const ACTION_PREDICATES: ReadonlyArray<[UserAction, (caller: Caller, request: AirlockRequest) => boolean]> = [
-  ['submit', canSubmit],
-  ['cancel', canCancel],
-  ['review', canReview],
-  ['revoke', canRevoke],
-];
-
-/** Exactly the actions the API would accept from this caller now; computed from the same predicates. */
+/** Exactly the actions the API would accept from this caller now; computed from the same rules. */
 export function allowedUserActions(caller: Caller, request: AirlockRequest): UserAction[] {
-  return ACTION_PREDICATES.filter(([, allowed]) => allowed(caller, request)).map(([action]) => action);
+  return USER_ACTIONS.filter((action) => !REFUSALS[action](caller, request));
 }
 
 export interface LinkGrant {

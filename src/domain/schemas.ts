@@ -4,7 +4,8 @@ import { REQUEST_STATUSES, REQUEST_TYPES, RequestStatus, RequestType } from './s
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false });
 
-const nonEmptyText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
+const NOT_BLANK = '\\S';
+const nonEmptyText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: NOT_BLANK }) as const;
 
 export interface CreateRequestBody {
   type: RequestType;
@@ -72,7 +73,7 @@ const listQuerySchema = {
     order_by: { enum: ORDER_BY_FIELDS },
     order_ascending: { enum: ['true', 'false'] },
     pageSize: { type: 'string', pattern: '^(?:[1-9]|[1-9][0-9]|100)$' },
-    continuationToken: { type: 'string', minLength: 1, maxLength: 4096 },
+    continuationToken: { type: 'string', minLength: 1, maxLength: 16384 },
     airlock_manager: { enum: ['true', 'false'] },
   },
   additionalProperties: false,
@@ -96,10 +97,9 @@ export function describeSchemaError(error: ErrorObject, where: string): string {
     case 'enum':
       return `${field} must be one of: ${(error.params.allowedValues as unknown[]).join(', ')}`;
     case 'minLength':
+      return error.params.limit === 1 ? `${field} must not be empty` : `${field} must be at least ${error.params.limit} characters`;
     case 'pattern':
-      return error.parentSchema && (error.parentSchema as { pattern?: string }).pattern === '\\S'
-        ? `${field} must not be empty`
-        : `${field} is not valid`;
+      return error.params.pattern === NOT_BLANK ? `${field} must not be empty` : `${field} is not valid`;
     case 'maxLength':
       return `${field} must be at most ${error.params.limit} characters`;
     case 'type':

@@ -1,4 +1,5 @@
-import { StageAccount } from '../domain/stages';
+import { Stage, StageAccount, stageAccountFor } from '../domain/stages';
+import { RequestType } from '../domain/status';
 
 /** Identifies one request's container in one stage account of one workspace. */
 export interface ContainerRef {
@@ -43,4 +44,9 @@ export interface StageStorage {
   /** A URL to the container with a SAS scoped to it alone. */
   containerUrl(ref: ContainerRef, permissions: string, expiresOn: Date): Promise<string>;
   ping(): Promise<void>;
+}
+
+/** The container of a request in one of its stages. */
+export function containerFor(request: { id: string; workspaceId: string; type: RequestType }, stage: Stage): ContainerRef {
+  return { account: stageAccountFor(request.type, stage), workspaceId: request.workspaceId, container: request.id };
 }

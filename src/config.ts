@@ -1,0 +1,123 @@
+/**
+ * One typed reading of the environment, validated at start-up. Every setting the app reads is here,
+ * and nowhere else; local.settings.sample.json and the bicep app settings list the same names.
+ */
+export interface AirlockConfig {
+  treId: string;
+  /** workspaceId → token audience (the workspace app registration's client id) */
+  workspaceAudiences: Record<string, string>;
+  identity: { issuer: string; jwksUri: string; coreAudience: string };
+  stateStore:
+    | { kind: 'cosmos'; endpoint: string; key?: string; database: string; container: string }
+    | { kind: 'table'; connectionString: string; table: string };
+  storage: {
+    endpointTemplate: string;
+    auth: { kind: 'managed-identity'; clientId?: string } | { kind: 'account-key'; keys: Record<string, string> };
+  };
+  sasExpiryMinutes: number;
+  maxFilesPerRequest: number;
+  scanner: 'none';
+}
+
+export class ConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Airlock configuration is not valid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** `a=1;b=2` or `a:1;b:2` → {a:'1', b:'2'} (keys of accounts are base64, so only the first separator counts). */
+export function parsePairs(text: string | undefined, separator: '=' | ':'): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const entry of (text ?? '').split(/[;,]/).map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf(separator);
+    if (at <= 0) continue;
+    pairs[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
+  }
+  return pairs;
+}
+
+export function loadConfig(env: Env = process.env): AirlockConfig {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is required`);
+    return value ?? '';
+  };
+  const positiveInt = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number (got '${raw}')`);
+    return value;
+  };
+
+  const workspaceAudiences = parsePairs(env.AIRLOCK_WORKSPACE_AUDIENCES, '=');
+  if (Object.keys(workspaceAudiences).length === 0) {
+    problems.push('AIRLOCK_WORKSPACE_AUDIENCES must name at least one workspace, as "workspaceId=audience;..."');
+  }
+  for (const id of Object.keys(workspaceAudiences)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{2,62}$/.test(id)) problems.push(`workspace id '${id}' must be 3-63 letters, digits or '-'`);
+  }
+
+  const storeKind = env.AIRLOCK_STATE_STORE?.trim() || 'cosmos';
+  let stateStore: AirlockConfig['stateStore'];
+  if (storeKind === 'cosmos') {
+    stateStore = {
+      kind: 'cosmos',
+      endpoint: required('AIRLOCK_COSMOS_ENDPOINT'),
+      key: env.AIRLOCK_COSMOS_KEY?.trim() || undefined,
+      database: env.AIRLOCK_COSMOS_DATABASE?.trim() || 'airlock',
+      container: env.AIRLOCK_COSMOS_CONTAINER?.trim() || 'requests',
+    };
+  } else if (storeKind === 'table') {
+    stateStore = {
+      kind: 'table',
+      connectionString: required('AIRLOCK_TABLE_CONNECTION_STRING'),
+      table: env.AIRLOCK_TABLE_NAME?.trim() || 'airlockrequests',
+    };
+  } else {
+    problems.push(`AIRLOCK_STATE_STORE must be 'cosmos' or 'table' (got '${storeKind}')`);
+    stateStore = { kind: 'table', connectionString: '', table: '' };
+  }
+
+  const authKind = env.AIRLOCK_STORAGE_AUTH?.trim() || 'managed-identity';
+  let auth: AirlockConfig['storage']['auth'];
+  if (authKind === 'managed-identity') auth = { kind: 'managed-identity', clientId: env.AZURE_CLIENT_ID?.trim() || undefined };
+  else if (authKind === 'account-key') {
+    const keys = parsePairs(env.AIRLOCK_STORAGE_ACCOUNT_KEYS, ':');
+    if (Object.keys(keys).length === 0) problems.push('AIRLOCK_STORAGE_ACCOUNT_KEYS is required when AIRLOCK_STORAGE_AUTH=account-key');
+    auth = { kind: 'account-key', keys };
+  } else {
+    problems.push(`AIRLOCK_STORAGE_AUTH must be 'managed-identity' or 'account-key' (got '${authKind}')`);
+    auth = { kind: 'account-key', keys: {} };
+  }
+
+  const endpointTemplate = env.AIRLOCK_BLOB_ENDPOINT_TEMPLATE?.trim() || 'https://{account}.blob.core.windows.net';
+  if (!endpointTemplate.includes('{account}')) problems.push('AIRLOCK_BLOB_ENDPOINT_TEMPLATE must contain {account}');
+
+  const treId = required('AIRLOCK_TRE_ID');
+  if (treId && !/^[a-z0-9]{1,11}$/.test(treId)) problems.push(`AIRLOCK_TRE_ID must be 1-11 lower-case letters or digits (got '${treId}')`);
+
+  const scanner = env.AIRLOCK_SCANNER?.trim() || 'none';
+  if (scanner !== 'none') problems.push(`AIRLOCK_SCANNER '${scanner}' is not available in this version; use 'none'`);
+
+  const config: AirlockConfig = {
+    treId,
+    workspaceAudiences,
+    identity: {
+      issuer: required('AIRLOCK_AUTH_ISSUER'),
+      jwksUri: required('AIRLOCK_AUTH_JWKS_URI'),
+      coreAudience: required('AIRLOCK_CORE_AUDIENCE'),
+    },
+    stateStore,
+    storage: { endpointTemplate, auth },
+    sasExpiryMinutes: positiveInt('AIRLOCK_SAS_EXPIRY_MINUTES', 60),
+    maxFilesPerRequest: positiveInt('AIRLOCK_MAX_FILES', 50),
+    scanner: 'none',
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,20 @@
+import * as df from 'durable-functions';
+import { ActivityHandler } from 'durable-functions';
+import { Stage } from '../../domain/stages';
+import { getDependencies } from '../../infra/dependencies';
+import { containerFor } from '../../infra/stageStorage';
+import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { requestOf } from './requestOf';
+
+export interface StageInput {
+  request: LifecycleInput;
+  stage: Stage;
+}
+
+/** Creates the request's container in a stage account; creating one that exists is fine. */
+export const provisionContainer: ActivityHandler = async (input: StageInput): Promise<void> => {
+  const deps = await getDependencies();
+  await deps.storage.ensureContainer(containerFor(requestOf(input.request), input.stage));
+};
+
+df.app.activity(ACTIVITIES.provisionContainer, { handler: provisionContainer });

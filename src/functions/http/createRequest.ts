@@ -1,0 +1,43 @@
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { ForbiddenError } from '../../domain/errors';
+import { canCreate } from '../../domain/permissions';
+import { newDraftRequest, withStatus } from '../../domain/request';
+import { AIRLOCK_SYSTEM, userRefOf } from '../../domain/roles';
+import { parseCreateRequest } from '../../domain/schemas';
+import { getDependencies } from '../../infra/dependencies';
+import { LIFECYCLE_ORCHESTRATOR, LifecycleInput } from '../lifecycleNames';
+import { answering, json, notifyLifecycle, readJsonBody, withActions, workspaceIdParam } from './httpMapping';
+import { authenticate } from './requestAccess';
+
+export const createRequest = answering(
+  async (request: HttpRequest, client: df.DurableClient, _context: InvocationContext): Promise<HttpResponseInit> => {
+    const deps = await getDependencies();
+    const workspaceId = workspaceIdParam(request);
+    const caller = await authenticate(request, deps, workspaceId);
+    if (!canCreate(caller)) throw new ForbiddenError('Only a Workspace Researcher or Workspace Owner can create an airlock request');
+    const body = parseCreateRequest(await readJsonBody(request));
+    const now = Math.floor(deps.now().getTime() / 1000);
+    const draft = await deps.store.create(
+      newDraftRequest({ id: deps.newId(), workspaceId, ...body, creator: userRefOf(caller), now }),
+    );
+    const input: LifecycleInput = { requestId: draft.id, workspaceId, type: draft.type };
+    try {
+      await notifyLifecycle(() => client.startNew(LIFECYCLE_ORCHESTRATOR, { instanceId: draft.id, input }).then(() => undefined), 'The request');
+    } catch (error) {
+      // Without its workflow the draft could never move: record why, so nobody waits on it.
+      await deps.store.replace(
+        withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now, statusMessage: 'The airlock could not start processing this request; create a new one' }),
+      );
+      throw error;
+    }
+    return json(201, withActions(caller, draft));
+  },
+);
+
+df.app.client.http('createRequest', {
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  route: 'workspaces/{workspaceId}/requests',
+  handler: createRequest,
+});

@@ -1,0 +1,19 @@
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getDependencies } from '../../infra/dependencies';
+import { answering, json, requestIdParam, withActions, workspaceIdParam } from './httpMapping';
+import { authenticate, loadVisibleRequest } from './requestAccess';
+
+export const getRequest = answering(async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
+  const deps = await getDependencies();
+  const workspaceId = workspaceIdParam(request);
+  const caller = await authenticate(request, deps, workspaceId);
+  const airlockRequest = await loadVisibleRequest(deps, caller, workspaceId, requestIdParam(request));
+  return json(200, withActions(caller, airlockRequest));
+});
+
+app.http('getRequest', {
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: 'workspaces/{workspaceId}/requests/{requestId}',
+  handler: getRequest,
+});

@@ -1,0 +1,32 @@
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getDependencies } from '../../infra/dependencies';
+import { json } from './httpMapping';
+
+async function probe(check: () => Promise<void>): Promise<string> {
+  try {
+    await check();
+    return 'ok';
+  } catch (error) {
+    return `unavailable: ${(error as Error).message}`;
+  }
+}
+
+/** Anonymous, and says only whether each dependency answers: nothing about requests or people. */
+export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  let deps;
+  try {
+    deps = await getDependencies();
+  } catch (error) {
+    context.error('configuration', error);
+    return json(503, { status: 'unavailable', detail: 'the airlock is not configured correctly; see its log' });
+  }
+  const dependencies = { requestStore: await probe(() => deps.store.ping()), stageStorage: await probe(() => deps.storage.ping()) };
+  const healthy = Object.values(dependencies).every((state) => state === 'ok');
+  return json(healthy ? 200 : 503, {
+    status: healthy ? 'ok' : 'degraded',
+    dependencies,
+    scanning: deps.config.scanner === 'none' ? 'disabled: files are not scanned for malware' : deps.config.scanner,
+  });
+}
+
+app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });

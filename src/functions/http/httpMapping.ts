@@ -1,0 +1,88 @@
+/**
+ * Pure conversions between HTTP and the domain: parsing what arrives, and turning results and
+ * errors into responses with DESIGN §8's error shape `{detail}`.
+ */
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { DependencyError, isAirlockError, ValidationError } from '../../domain/errors';
+import { allowedUserActions } from '../../domain/permissions';
+import { AirlockRequest } from '../../domain/request';
+import { Caller } from '../../domain/roles';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function requestIdParam(request: HttpRequest): string {
+  const id = request.params.requestId ?? '';
+  if (!UUID.test(id)) throw new ValidationError(`requestId '${id.slice(0, 64)}' is not a valid request id (a UUID)`);
+  return id.toLowerCase();
+}
+
+export function workspaceIdParam(request: HttpRequest): string {
+  return request.params.workspaceId ?? '';
+}
+
+/** The JSON body, or a 400 that says it is not JSON. An empty body reads as `{}`. */
+export async function readJsonBody(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('body is not valid JSON');
+  }
+}
+
+export function queryObject(request: HttpRequest): Record<string, string> {
+  const query: Record<string, string> = {};
+  request.query.forEach((value, key) => {
+    query[key] = value;
+  });
+  return query;
+}
+
+export interface RequestWithActions {
+  airlockRequest: AirlockRequest;
+  allowedUserActions: string[];
+}
+
+export function withActions(caller: Caller, request: AirlockRequest): RequestWithActions {
+  return { airlockRequest: request, allowedUserActions: allowedUserActions(caller, request) };
+}
+
+export function json(status: number, body: unknown): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'cache-control': 'no-store' } };
+}
+
+/** A domain error keeps its status and message; anything else is logged and answered without detail. */
+export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  if (isAirlockError(error)) {
+    if (error.httpStatus >= 500) context.warn(`${context.functionName}: ${error.detail}`);
+    return json(error.httpStatus, { detail: error.detail });
+  }
+  context.error(`${context.functionName} failed`, error);
+  return json(500, { detail: 'internal error; the airlock logged the cause' });
+}
+
+/** Wraps a handler so that every error becomes a response; functions stay a straight line. */
+export function answering<A extends unknown[]>(
+  handler: (...args: A) => Promise<HttpResponseInit>,
+): (...args: A) => Promise<HttpResponseInit> {
+  return async (...args: A) => {
+    const context = args[args.length - 1] as InvocationContext;
+    try {
+      return await handler(...args);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+/** The Durable client answers over HTTP; a failure there is a dependency failure, said as such. */
+export async function notifyLifecycle(action: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    throw new DependencyError(
+      `${what} was recorded, but the airlock's workflow could not be notified (${(error as Error).message}); try again shortly`,
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { ForbiddenError } from '../../domain/errors';
+import { canView } from '../../domain/permissions';
+import { parseListQuery } from '../../domain/schemas';
+import { getDependencies } from '../../infra/dependencies';
+import { answering, json, queryObject, withActions, workspaceIdParam } from './httpMapping';
+import { authenticate } from './requestAccess';
+
+export const listRequests = answering(async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
+  const deps = await getDependencies();
+  const workspaceId = workspaceIdParam(request);
+  const caller = await authenticate(request, deps, workspaceId);
+  if (!canView(caller)) throw new ForbiddenError('Only workspace members with an airlock role can list airlock requests');
+  const query = parseListQuery(queryObject(request));
+  const page = await deps.store.list(workspaceId, query);
+  return json(200, {
+    airlockRequests: page.items.filter((item) => canView(caller, item)).map((item) => withActions(caller, item)),
+    ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+  });
+});
+
+app.http('listRequests', {
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: 'workspaces/{workspaceId}/requests',
+  handler: listRequests,
+});

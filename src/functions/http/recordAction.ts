@@ -1,0 +1,46 @@
+import { HttpRequest, HttpResponseInit } from '@azure/functions';
+import * as df from 'durable-functions';
+import { authorize, UserAction } from '../../domain/permissions';
+import { AirlockRequest } from '../../domain/request';
+import { Caller } from '../../domain/roles';
+import { Dependencies, getDependencies } from '../../infra/dependencies';
+import { REQUEST_UPDATED_EVENT } from '../lifecycleNames';
+import { json, notifyLifecycle, readJsonBody, requestIdParam, withActions, workspaceIdParam } from './httpMapping';
+import { authenticate, loadVisibleRequest } from './requestAccess';
+
+export interface ActionContext {
+  request: AirlockRequest;
+  caller: Caller;
+  deps: Dependencies;
+  /** epoch seconds */
+  now: number;
+  /** The JSON body, read only by actions that take one (after the caller is known to be allowed). */
+  body(): Promise<unknown>;
+}
+
+/**
+ * The shape of every action a person takes on a request: authenticate, load, authorize, compute the
+ * changed request, store it with an etag check (losing a race is a 409 and changes nothing), then
+ * tell the request's orchestration to look at the stored request.
+ */
+export async function recordAction(
+  httpRequest: HttpRequest,
+  client: df.DurableClient,
+  action: UserAction,
+  change: (context: ActionContext) => Promise<AirlockRequest> | AirlockRequest,
+): Promise<HttpResponseInit> {
+  const deps = await getDependencies();
+  const workspaceId = workspaceIdParam(httpRequest);
+  const caller = await authenticate(httpRequest, deps, workspaceId);
+  const requestId = requestIdParam(httpRequest);
+  const request = await loadVisibleRequest(deps, caller, workspaceId, requestId);
+  authorize(action, caller, request);
+  const now = Math.floor(deps.now().getTime() / 1000);
+  const changed = await change({ request, caller, deps, now, body: () => readJsonBody(httpRequest) });
+  const stored = await deps.store.replace(changed);
+  await notifyLifecycle(
+    () => client.raiseEvent(requestId, REQUEST_UPDATED_EVENT, { status: stored.status, resourceVersion: stored.resourceVersion }),
+    `The ${action}`,
+  );
+  return json(200, withActions(caller, stored));
+}

@@ -1,0 +1,17 @@
+import { HttpRequest } from '@azure/functions';
+import { NotFoundError } from '../../domain/errors';
+import { canView } from '../../domain/permissions';
+import { AirlockRequest } from '../../domain/request';
+import { Caller } from '../../domain/roles';
+import { Dependencies } from '../../infra/dependencies';
+
+export function authenticate(request: HttpRequest, deps: Dependencies, workspaceId?: string): Promise<Caller> {
+  return deps.identity.authenticate(request.headers.get('authorization'), { workspaceId });
+}
+
+/** The request if it exists and the caller may see it; otherwise 404 (a hidden request is not confirmed to exist). */
+export async function loadVisibleRequest(deps: Dependencies, caller: Caller, workspaceId: string, requestId: string): Promise<AirlockRequest> {
+  const request = await deps.store.get(workspaceId, requestId);
+  if (!request || !canView(caller, request)) throw new NotFoundError(`Airlock request '${requestId}' does not exist in workspace '${workspaceId}'`);
+  return request;
+}

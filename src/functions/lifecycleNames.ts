@@ -1,0 +1,25 @@
+/** Names shared by the HTTP functions, the lifecycle orchestrator and its activities. */
+export const LIFECYCLE_ORCHESTRATOR = 'airlockLifecycle';
+
+/** Raised after a person's action is stored; the orchestrator then reads the stored request. */
+export const REQUEST_UPDATED_EVENT = 'RequestUpdated';
+/** Raised when a malware scan verdict arrives from outside (Defender via Event Grid). */
+export const SCAN_RESULT_EVENT = 'ScanResult';
+
+export const ACTIVITIES = {
+  provisionContainer: 'provisionContainer',
+  readRequestStatus: 'readRequestStatus',
+  hashSubmittedFiles: 'hashSubmittedFiles',
+  moveFiles: 'moveFiles',
+  requestScan: 'requestScan',
+  setRequestStatus: 'setRequestStatus',
+  deleteStageData: 'deleteStageData',
+  failRequest: 'failRequest',
+} as const;
+
+/** What the orchestration is started with: enough to find the request, nothing that can change. */
+export interface LifecycleInput {
+  requestId: string;
+  workspaceId: string;
+  type: 'import' | 'export';
+}

@@ -1,0 +1,170 @@
+import * as df from 'durable-functions';
+import { OrchestrationContext, OrchestrationHandler, RetryOptions, Task } from 'durable-functions';
+import { RequestStatus } from '../../domain/status';
+import { Stage } from '../../domain/stages';
+import { HashedVersions } from '../activities/hashSubmittedFiles';
+import { MoveInput } from '../activities/moveFiles';
+import { StoredStatus } from '../activities/readRequestStatus';
+import { ScanOutcome } from '../activities/requestScan';
+import { ACTIVITIES, LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../lifecycleNames';
+
+/**
+ * Storage and store calls fail transiently; retrying with backoff rides out a blip, and what still
+ * fails after that is reported on the request as `failed`, never left hanging.
+ */
+export const ACTIVITY_RETRY = (() => {
+  const options = new RetryOptions(2_000, 4);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = 30_000;
+  return options;
+})();
+
+type Flow = Generator<Task, unknown, any>;
+
+function* call<T>(context: OrchestrationContext, activity: string, input: unknown): Generator<Task, T, any> {
+  return (yield context.df.callActivityWithRetry(activity, ACTIVITY_RETRY, input)) as T;
+}
+
+/**
+ * Waits until the stored request leaves `status`. Each RequestUpdated event only says "look": the
+ * stored request decides, so a duplicate, late or forged event changes nothing. The stored status is
+ * read first, in case the change happened before this wait began.
+ */
+function* statusAfter(context: OrchestrationContext, request: LifecycleInput, status: RequestStatus): Generator<Task, RequestStatus, any> {
+  let stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
+  while (stored.status === status) {
+    yield context.df.waitForExternalEvent(REQUEST_UPDATED_EVENT);
+    stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
+  }
+  return stored.status;
+}
+
+/**
+ * The scan wait point: a verdict now (ClamAV, or scanning disabled), or later as a ScanResult event.
+ * No verdict before the deadline fails closed: unscanned data never reaches review.
+ */
+function* scanVerdict(context: OrchestrationContext, request: LifecycleInput): Generator<Task, ScanOutcome | { outcome: 'timeout'; message: string }, any> {
+  const first = yield* call<ScanOutcome>(context, ACTIVITIES.requestScan, request);
+  if (first.outcome !== 'pending') return first;
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + first.timeoutMinutes * 60_000);
+  const timeout = context.df.createTimer(deadline);
+  const verdict = context.df.waitForExternalEvent(SCAN_RESULT_EVENT);
+  const winner = yield context.df.Task.any([verdict, timeout]);
+  if (winner === timeout) {
+    return { outcome: 'timeout', message: `no scan result within ${formatMinutes(first.timeoutMinutes)}; the files stay in quarantine` };
+  }
+  timeout.cancel();
+  return verdict.result as ScanOutcome;
+}
+
+function formatMinutes(minutes: number): string {
+  return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
+}
+
+function* move(context: OrchestrationContext, request: LifecycleInput, from: Stage, to: Stage, versions?: HashedVersions): Generator<Task, void, any> {
+  const input: MoveInput = { request, from, to, versions };
+  yield* call(context, ACTIVITIES.moveFiles, input);
+}
+
+function* setStatus(
+  context: OrchestrationContext,
+  request: LifecycleInput,
+  from: RequestStatus,
+  to: RequestStatus,
+  statusMessage?: string,
+): Generator<Task, void, any> {
+  yield* call(context, ACTIVITIES.setRequestStatus, { request, from, to, statusMessage });
+}
+
+/** The step the workflow is at, named in the failure message if it fails there. */
+interface Progress {
+  step: string;
+}
+
+function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, RequestStatus, any> {
+  const progress = (stage: string, awaiting?: string) => {
+    at.step = stage;
+    context.df.setCustomStatus({ stage, ...(awaiting ? { awaiting } : {}) });
+  };
+
+  progress('provisioning the draft container');
+  yield* call(context, ACTIVITIES.provisionContainer, { request, stage: 'draft' });
+
+  progress('draft', 'submit or cancel');
+  const afterDraft = yield* statusAfter(context, request, 'draft');
+  if (afterDraft === 'cancelled') {
+    progress('deleting the cancelled draft');
+    yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'draft' });
+    return 'cancelled';
+  }
+  if (afterDraft !== 'submitted') return afterDraft;
+
+  progress('hashing the submitted files');
+  const versions = yield* call<HashedVersions>(context, ACTIVITIES.hashSubmittedFiles, request);
+  progress('moving the files to the in-progress stage');
+  yield* move(context, request, 'draft', 'in_progress', versions);
+
+  progress('scanning', 'scan verdict');
+  const verdict = yield* scanVerdict(context, request);
+  if (verdict.outcome === 'timeout') throw new Error(verdict.message);
+  if (verdict.outcome === 'threat') {
+    yield* setStatus(context, request, 'submitted', 'blocking_in_progress', verdict.message);
+    progress('moving the files to quarantine');
+    yield* move(context, request, 'in_progress', 'blocked');
+    yield* setStatus(context, request, 'blocking_in_progress', 'blocked_by_scan', verdict.message);
+    return 'blocked_by_scan';
+  }
+  yield* setStatus(context, request, 'submitted', 'in_review', verdict.outcome === 'clean' ? verdict.message : undefined);
+
+  progress('in_review', 'review or cancel');
+  const decision = yield* statusAfter(context, request, 'in_review');
+  switch (decision) {
+    case 'cancelled':
+      progress('deleting the cancelled request\'s files');
+      yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'in_progress' });
+      return 'cancelled';
+    case 'rejection_in_progress':
+      progress('moving the files to the rejected stage');
+      yield* move(context, request, 'in_progress', 'rejected');
+      yield* setStatus(context, request, 'rejection_in_progress', 'rejected');
+      return 'rejected';
+    case 'approval_in_progress':
+      progress('moving the files to the approved stage');
+      yield* move(context, request, 'in_progress', 'approved');
+      yield* setStatus(context, request, 'approval_in_progress', 'approved');
+      break;
+    default:
+      return decision;
+  }
+
+  progress('approved', 'revoke');
+  const afterApproval = yield* statusAfter(context, request, 'approved');
+  if (afterApproval === 'revoked') {
+    // The status changed when the revoke was recorded; moving the data out ends every link issued.
+    progress('moving the revoked files out of the approved stage');
+    yield* move(context, request, 'approved', 'rejected');
+  }
+  return afterApproval;
+}
+
+/**
+ * One instance per airlock request (instanceId = request id), started when the request is created
+ * and running until the request reaches an end: provision, await submit, hash, move, scan, await
+ * review, move to the final stage, await a possible revoke. Any step that still fails after its
+ * retries marks the request `failed` with the reason.
+ */
+export const airlockLifecycle: OrchestrationHandler = function* (context: OrchestrationContext): Flow {
+  const request = context.df.getInput() as LifecycleInput;
+  const at: Progress = { step: '' };
+  try {
+    return yield* lifecycle(context, request, at);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const statusMessage = `The airlock stopped while ${at.step || 'processing the request'}: ${reason}. The files were kept where they were; ask your TRE administrator to investigate.`;
+    yield* call(context, ACTIVITIES.failRequest, { request, statusMessage });
+    context.df.setCustomStatus({ stage: 'failed' });
+    return 'failed';
+  }
+};
+
+df.app.orchestration(LIFECYCLE_ORCHESTRATOR, airlockLifecycle);

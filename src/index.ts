@@ -1,0 +1,27 @@
+/**
+ * The Functions app: importing this module registers every function, in Azure (the worker loads
+ * package.json `main`) and on the local host alike.
+ */
+import { app } from '@azure/functions';
+
+app.setup({ enableHttpStream: false });
+
+import './functions/http/createRequest';
+import './functions/http/listRequests';
+import './functions/http/getRequest';
+import './functions/http/getRequestLink';
+import './functions/http/submitRequest';
+import './functions/http/cancelRequest';
+import './functions/http/reviewRequest';
+import './functions/http/revokeRequest';
+import './functions/http/listMyRequests';
+import './functions/http/health';
+import './functions/orchestrators/airlockLifecycle';
+import './functions/activities/provisionContainer';
+import './functions/activities/readRequestStatus';
+import './functions/activities/hashSubmittedFiles';
+import './functions/activities/moveFiles';
+import './functions/activities/requestScan';
+import './functions/activities/setRequestStatus';
+import './functions/activities/deleteStageData';
+import './functions/activities/failRequest';

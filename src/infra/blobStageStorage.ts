@@ -1,0 +1,449 @@
+/**
+ * StageStorage on Azure Blob Storage: account keys on Azurite and in tests, managed identity with
+ * user-delegation SAS in Azure. This is the only module that knows the storage SDK.
+ */
+import { createHash } from 'node:crypto';
+import type { TokenCredential } from '@azure/identity';
+import {
+  BlobClient,
+  BlobSASPermissions,
+  BlobSASSignatureValues,
+  BlobServiceClient,
+  ContainerClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  isRestError,
+  SASProtocol,
+  StoragePipelineOptions,
+  StorageSharedKeyCredential,
+  UserDelegationKey,
+} from '@azure/storage-blob';
+import { AirlockError, ConflictError, DependencyError, NotFoundError } from '../domain/errors';
+import { CORE_ACCOUNTS, storageAccountName } from '../domain/stages';
+import { ContainerRef, CopyOptions, HashedFile, StageStorage, StoredFile } from './stageStorage';
+
+export type BlobStageStorageAuth =
+  /** real account name → base64 key (Azurite, tests) */
+  | { kind: 'account-key'; keys: Record<string, string> }
+  /** Azure: RBAC on the accounts, SAS signed with user-delegation keys */
+  | { kind: 'managed-identity'; credential: TokenCredential };
+
+export interface BlobStageStorageOptions {
+  /** Suffix of the core accounts' names. */
+  treId: string;
+  /** e.g. 'https://{account}.blob.core.windows.net' or 'http://127.0.0.1:10000/{account}' */
+  endpointTemplate: string;
+  auth: BlobStageStorageAuth;
+  /**
+   * Largest blob copied with the synchronous Copy Blob From URL; bigger ones use the asynchronous
+   * copy. Defaults to Azure's limit (256 MiB). Azurite does not enforce the limit, so tests lower it
+   * to reach the asynchronous path without huge files.
+   */
+  syncCopyMaxBytes?: number;
+}
+
+/** Provenance key on every copied blob; it is what makes a repeated copy a no-op. */
+export const SOURCE_ETAG_METADATA_KEY = 'airlock_source_etag';
+
+const AZURE_SYNC_COPY_LIMIT_BYTES = 256 * 1024 * 1024;
+/** SAS start times lie this far in the past, so a storage clock slightly behind ours still accepts them. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** The copy source SAS only has to outlive the request that starts the copy (and an async copy's reads). */
+const COPY_SOURCE_SAS_LIFETIME_MS = 15 * 60_000;
+const COPY_POLL_INTERVAL_MS = 2_000;
+const PING_TIMEOUT_MS = 10_000;
+/** Azure refuses user-delegation keys valid for longer than seven days. */
+const MAX_DELEGATION_KEY_LIFETIME_MS = 7 * 24 * 3_600_000 - CLOCK_SKEW_MS;
+const DELEGATION_KEY_LIFETIME_MS = 24 * 3_600_000;
+/** A cached delegation key is replaced this long before it expires, so no SAS is signed with a dying key. */
+const DELEGATION_KEY_REFRESH_MARGIN_MS = 10 * 60_000;
+
+/**
+ * The SDK's defaults back off for up to two minutes; a dead endpoint should surface within seconds
+ * (activities and health checks have their own retries), while throttling still gets a few tries.
+ */
+const PIPELINE_OPTIONS: StoragePipelineOptions = {
+  retryOptions: { maxTries: 4, retryDelayInMs: 1_000, maxRetryDelayInMs: 15_000 },
+};
+
+interface LocatedContainer {
+  accountName: string;
+  client: ContainerClient;
+  /** For messages: `stalimexmytre/<request id>` */
+  label: string;
+}
+
+/** What both copy operations accept, with the same meaning. */
+interface ServerSideCopyOptions {
+  metadata: Record<string, string>;
+  sourceConditions: { ifMatch: string };
+}
+
+interface CachedDelegationKey {
+  expiresOn: Date;
+  key: Promise<UserDelegationKey>;
+}
+
+export class BlobStageStorage implements StageStorage {
+  private readonly serviceClients = new Map<string, BlobServiceClient>();
+  private readonly delegationKeys = new Map<string, CachedDelegationKey>();
+  private readonly httpsOnly: boolean;
+  private readonly syncCopyMaxBytes: number;
+
+  constructor(private readonly options: BlobStageStorageOptions) {
+    if (!options.endpointTemplate.includes('{account}')) {
+      throw new Error(`endpointTemplate "${options.endpointTemplate}" has no {account} placeholder`);
+    }
+    this.httpsOnly = options.endpointTemplate.startsWith('https:');
+    this.syncCopyMaxBytes = options.syncCopyMaxBytes ?? AZURE_SYNC_COPY_LIMIT_BYTES;
+  }
+
+  async ensureContainer(ref: ContainerRef): Promise<void> {
+    const container = this.locate(ref);
+    // No `access` option: the container stays private; only SAS holders and the airlock reach it.
+    await this.guard(container.accountName, () => container.client.createIfNotExists());
+  }
+
+  async listFiles(ref: ContainerRef): Promise<StoredFile[]> {
+    const container = this.locate(ref);
+    return this.guard(container.accountName, async () => {
+      const files: StoredFile[] = [];
+      try {
+        for await (const blob of container.client.listBlobsFlat()) {
+          files.push({ name: blob.name, size: blob.properties.contentLength ?? 0, etag: normalizeEtag(blob.properties.etag) });
+        }
+      } catch (error) {
+        if (isNotFound(error)) return [];
+        throw error;
+      }
+      return files;
+    });
+  }
+
+  async hashFile(ref: ContainerRef, name: string): Promise<HashedFile> {
+    const container = this.locate(ref);
+    const blob = container.client.getBlobClient(name);
+    return this.guard(container.accountName, async () => {
+      // The SDK resumes a broken download with If-Match on the first etag, so the hash is of one version.
+      const download = await this.orNotFound(blob.download(0, undefined, { maxRetryRequests: 5 }), name, container);
+      const body = download.readableStreamBody;
+      if (!body) throw new Error(`download of ${name} from ${container.label} returned no body`);
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of body) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(bytes);
+        size += bytes.length;
+      }
+      if (size !== download.contentLength) {
+        throw new Error(`download of ${name} from ${container.label} ended after ${size} of ${download.contentLength} bytes`);
+      }
+      return { name, size, etag: normalizeEtag(download.etag), sha256: hash.digest('hex') };
+    });
+  }
+
+  async copyFile(from: ContainerRef, to: ContainerRef, name: string, options: CopyOptions = {}): Promise<StoredFile> {
+    const source = this.locate(from);
+    const destination = this.locate(to);
+    const sourceBlob = source.client.getBlobClient(name);
+    const destinationBlob = destination.client.getBlobClient(name);
+    const expectedEtag = options.sourceEtag === undefined ? undefined : normalizeEtag(options.sourceEtag);
+
+    // A retried move may find its source already deleted, so the destination is consulted first.
+    if (expectedEtag) {
+      const done = await this.finishedCopy(destination, destinationBlob, expectedEtag);
+      if (done) return done;
+    }
+    const sourceProperties = await this.guard(source.accountName, () =>
+      this.orNotFound(sourceBlob.getProperties(), name, source),
+    );
+    const sourceEtag = normalizeEtag(sourceProperties.etag);
+    if (expectedEtag && sourceEtag !== expectedEtag) throw sourceChanged(name, source, destination);
+    if (!expectedEtag) {
+      const done = await this.finishedCopy(destination, destinationBlob, sourceEtag);
+      if (done) return done;
+    }
+
+    await this.ensureContainer(to);
+    const sourceUrl = await this.readOnlyUrl(source.accountName, sourceBlob);
+    // Always conditional on the etag we record, so the provenance metadata can never describe another version.
+    const copyOptions: ServerSideCopyOptions = {
+      metadata: { ...options.metadata, [SOURCE_ETAG_METADATA_KEY]: sourceEtag },
+      sourceConditions: { ifMatch: sourceEtag },
+    };
+    const size = sourceProperties.contentLength ?? 0;
+    try {
+      await this.guard(destination.accountName, () => this.serverSideCopy(destinationBlob, sourceUrl, size, copyOptions));
+    } catch (error) {
+      if (isSourceConditionFailure(error)) throw sourceChanged(name, source, destination);
+      if (isCopySourceFailure(error)) throw copySourceUnreadable(name, source, destination, error);
+      if (error instanceof AirlockError) throw error;
+      // e.g. an asynchronous copy that ended as "failed"; its destination is re-copied on the next try
+      throw new Error(`copy of ${name} from ${source.label} to ${destination.label} failed: ${firstLine(error)}`, { cause: error });
+    }
+    return this.describe(destination, destinationBlob);
+  }
+
+  async deleteFile(ref: ContainerRef, name: string, options: { etag?: string } = {}): Promise<void> {
+    const container = this.locate(ref);
+    const conditions = options.etag === undefined ? undefined : { ifMatch: normalizeEtag(options.etag) };
+    try {
+      await this.guard(container.accountName, () => container.client.getBlobClient(name).deleteIfExists({ conditions }));
+    } catch (error) {
+      if (statusOf(error) === 412) {
+        throw new ConflictError(`${name} in ${container.label} changed since it was read (etag ${options.etag}); not deleted`);
+      }
+      throw error;
+    }
+  }
+
+  async deleteContainer(ref: ContainerRef): Promise<void> {
+    const container = this.locate(ref);
+    await this.guard(container.accountName, () => container.client.deleteIfExists());
+  }
+
+  async containerUrl(ref: ContainerRef, permissions: string, expiresOn: Date): Promise<string> {
+    if (!permissions) throw new Error('a container SAS needs at least one permission letter');
+    const container = this.locate(ref);
+    const sas = await this.sign(container.accountName, {
+      containerName: container.client.containerName,
+      permissions: ContainerSASPermissions.parse(permissions),
+      startsOn: new Date(Date.now() - CLOCK_SKEW_MS),
+      expiresOn,
+      protocol: this.sasProtocol(),
+    });
+    return `${container.client.url}?${sas}`;
+  }
+
+  async ping(): Promise<void> {
+    // Core account names do not depend on a workspace.
+    const accountName = storageAccountName(CORE_ACCOUNTS[0], { treId: this.options.treId, workspaceId: '' });
+    const client = this.serviceClient(accountName);
+    await this.guard(accountName, () =>
+      client.listContainers({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) }).byPage({ maxPageSize: 1 }).next(),
+    );
+  }
+
+  private locate(ref: ContainerRef): LocatedContainer {
+    const accountName = storageAccountName(ref.account, { treId: this.options.treId, workspaceId: ref.workspaceId });
+    const client = this.serviceClient(accountName).getContainerClient(ref.container);
+    return { accountName, client, label: `${accountName}/${ref.container}` };
+  }
+
+  private serviceClient(accountName: string): BlobServiceClient {
+    let client = this.serviceClients.get(accountName);
+    if (!client) {
+      const endpoint = this.options.endpointTemplate.replace('{account}', accountName);
+      client = new BlobServiceClient(endpoint, this.clientCredential(accountName), PIPELINE_OPTIONS);
+      this.serviceClients.set(accountName, client);
+    }
+    return client;
+  }
+
+  private clientCredential(accountName: string): StorageSharedKeyCredential | TokenCredential {
+    const auth = this.options.auth;
+    return auth.kind === 'managed-identity' ? auth.credential : this.sharedKey(auth.keys, accountName);
+  }
+
+  private sharedKey(keys: Record<string, string>, accountName: string): StorageSharedKeyCredential {
+    const key = keys[accountName];
+    if (!key) throw new Error(`no account key configured for stage storage ${accountName}`);
+    return new StorageSharedKeyCredential(accountName, key);
+  }
+
+  private async serverSideCopy(destination: BlobClient, sourceUrl: string, size: number, options: ServerSideCopyOptions): Promise<void> {
+    if (size <= this.syncCopyMaxBytes) {
+      await destination.syncCopyFromURL(sourceUrl, options);
+      return;
+    }
+    const poller = await destination.beginCopyFromURL(sourceUrl, { ...options, intervalInMs: COPY_POLL_INTERVAL_MS });
+    await poller.pollUntilDone();
+  }
+
+  /** The destination's metadata proves an earlier copy of exactly this source version; reuse it. */
+  private async finishedCopy(destination: LocatedContainer, blob: BlobClient, sourceEtag: string): Promise<StoredFile | undefined> {
+    const properties = await this.guard(destination.accountName, async () => {
+      try {
+        return await this.settledProperties(blob);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+    if (properties?.metadata?.[SOURCE_ETAG_METADATA_KEY] !== sourceEtag) return undefined;
+    // A failed or aborted earlier copy leaves a blob with our metadata but not the bytes.
+    if (properties.copyStatus !== undefined && properties.copyStatus !== 'success') return undefined;
+    return { name: blob.name, size: properties.contentLength ?? 0, etag: normalizeEtag(properties.etag) };
+  }
+
+  /** Properties once any asynchronous copy into the blob has ended (a retry may meet its own earlier copy). */
+  private async settledProperties(blob: BlobClient) {
+    for (;;) {
+      const properties = await blob.getProperties();
+      if (properties.copyStatus !== 'pending') return properties;
+      await new Promise((resolve) => setTimeout(resolve, COPY_POLL_INTERVAL_MS));
+    }
+  }
+
+  private async describe(container: LocatedContainer, blob: BlobClient): Promise<StoredFile> {
+    const properties = await this.guard(container.accountName, () => blob.getProperties());
+    return { name: blob.name, size: properties.contentLength ?? 0, etag: normalizeEtag(properties.etag) };
+  }
+
+  private async readOnlyUrl(accountName: string, blob: BlobClient): Promise<string> {
+    const now = Date.now();
+    const sas = await this.sign(accountName, {
+      containerName: blob.containerName,
+      blobName: blob.name,
+      permissions: BlobSASPermissions.parse('r'),
+      startsOn: new Date(now - CLOCK_SKEW_MS),
+      expiresOn: new Date(now + COPY_SOURCE_SAS_LIFETIME_MS),
+      protocol: this.sasProtocol(),
+    });
+    return `${blob.url}?${sas}`;
+  }
+
+  private sasProtocol(): SASProtocol {
+    return this.httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp;
+  }
+
+  private async sign(accountName: string, values: BlobSASSignatureValues & { expiresOn: Date }): Promise<string> {
+    const auth = this.options.auth;
+    if (auth.kind === 'account-key') {
+      return generateBlobSASQueryParameters(values, this.sharedKey(auth.keys, accountName)).toString();
+    }
+    const key = await this.delegationKey(accountName, values.expiresOn);
+    return generateBlobSASQueryParameters(values, key, accountName).toString();
+  }
+
+  /** One key per account, shared by all SAS it can outlive; concurrent callers share one request. */
+  private async delegationKey(accountName: string, neededUntil: Date): Promise<UserDelegationKey> {
+    const cached = this.delegationKeys.get(accountName);
+    if (cached && cached.expiresOn.getTime() - DELEGATION_KEY_REFRESH_MARGIN_MS >= neededUntil.getTime()) {
+      return cached.key;
+    }
+    const now = Date.now();
+    const lastAllowed = now + MAX_DELEGATION_KEY_LIFETIME_MS;
+    const wanted = Math.max(now + DELEGATION_KEY_LIFETIME_MS, neededUntil.getTime() + DELEGATION_KEY_REFRESH_MARGIN_MS);
+    if (neededUntil.getTime() > lastAllowed) {
+      throw new Error(`a user-delegation SAS cannot be valid beyond seven days (asked until ${neededUntil.toISOString()})`);
+    }
+    const expiresOn = new Date(Math.min(wanted, lastAllowed));
+    const client = this.serviceClient(accountName);
+    const key = this.guard(accountName, () => client.getUserDelegationKey(new Date(now - CLOCK_SKEW_MS), expiresOn));
+    const entry: CachedDelegationKey = { expiresOn, key };
+    this.delegationKeys.set(accountName, entry);
+    key.catch(() => {
+      if (this.delegationKeys.get(accountName) === entry) this.delegationKeys.delete(accountName);
+    });
+    return key;
+  }
+
+  private async orNotFound<T>(operation: Promise<T>, name: string, container: LocatedContainer): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(`file ${name} not found in ${container.label}`);
+      throw error;
+    }
+  }
+
+  /** Turns the SDK's transport and auth failures into errors that say what to check. */
+  private async guard<T>(accountName: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw explainFailure(accountName, error);
+    }
+  }
+}
+
+function explainFailure(accountName: string, error: unknown): unknown {
+  if (error instanceof AirlockError) return error;
+  const message = firstLine(error);
+  if (isTimeout(error)) return new DependencyError(`stage storage ${accountName} unreachable: no answer within ${PING_TIMEOUT_MS / 1000} s`);
+  if (isRestError(error) && error.statusCode === undefined) {
+    return new DependencyError(`stage storage ${accountName} unreachable: ${error.code ?? message}`);
+  }
+  if ((statusOf(error) === 401 || statusOf(error) === 403) && !isCopySourceFailure(error)) {
+    return new DependencyError(
+      `stage storage ${accountName} refused the airlock (${errorCodeOf(error) ?? statusOf(error)}): check its account key, ` +
+        `or the managed identity's roles on it (Storage Blob Data Contributor) and its network rules`,
+    );
+  }
+  if (isCredentialFailure(error)) {
+    return new DependencyError(`stage storage ${accountName}: the managed identity got no token: ${message}`);
+  }
+  return error;
+}
+
+function sourceChanged(name: string, source: LocatedContainer, destination: LocatedContainer): ConflictError {
+  return new ConflictError(
+    `${name} in ${source.label} changed since it was checked; not copied to ${destination.label}`,
+  );
+}
+
+function copySourceUnreadable(name: string, source: LocatedContainer, destination: LocatedContainer, error: unknown): Error {
+  const details = copySourceDetails(error);
+  const reason = [details.copySourceStatusCode, details.copySourceErrorCode].filter(Boolean).join(' ') || errorCodeOf(error);
+  return new DependencyError(`${destination.accountName} could not read ${name} from ${source.label} to copy it (${reason})`);
+}
+
+/** Storage messages append request ids and times on further lines. */
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+/** Azure and Azurite quote etags in headers but not in listings; callers compare them, so one form. */
+function normalizeEtag(etag: string | undefined): string {
+  if (!etag) return '';
+  return etag.startsWith('"') ? etag : `"${etag}"`;
+}
+
+interface CopySourceDetails {
+  errorCode?: string;
+  copySourceStatusCode?: number;
+  copySourceErrorCode?: string;
+}
+
+function copySourceDetails(error: unknown): CopySourceDetails {
+  const details = isRestError(error) ? error.details : undefined;
+  return typeof details === 'object' && details !== null ? (details as CopySourceDetails) : {};
+}
+
+function statusOf(error: unknown): number | undefined {
+  return isRestError(error) ? error.statusCode : undefined;
+}
+
+/** A HEAD answer has no body, so its code comes only from the x-ms-error-code header (in `details`). */
+function errorCodeOf(error: unknown): string | undefined {
+  return copySourceDetails(error).errorCode ?? (isRestError(error) ? error.code : undefined);
+}
+
+function isNotFound(error: unknown): boolean {
+  return statusOf(error) === 404;
+}
+
+function isSourceConditionFailure(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  return (
+    statusOf(error) === 412 ||
+    code === 'SourceConditionNotMet' ||
+    copySourceDetails(error).copySourceStatusCode === 412
+  );
+}
+
+function isCopySourceFailure(error: unknown): boolean {
+  return errorCodeOf(error) === 'CannotVerifyCopySource' || copySourceDetails(error).copySourceStatusCode !== undefined;
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+function isCredentialFailure(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    ['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError'].includes(error.name)
+  );
+}

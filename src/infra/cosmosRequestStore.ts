@@ -1,0 +1,256 @@
+/**
+ * RequestStore on Azure Cosmos DB (NoSQL API), one container partitioned by /workspaceId.
+ * Every write is conditional: `create` relies on the id being unique within the partition and
+ * `replace` on an If-Match of the document's `_etag`, so a concurrent change is refused, never lost.
+ */
+import https from 'node:https';
+import { Container, CosmosClient, CosmosClientOptions, FeedOptions, ItemDefinition, SqlParameter, SqlQuerySpec } from '@azure/cosmos';
+import type { TokenCredential } from '@azure/identity';
+import { AirlockRequest } from '../domain/request';
+import { ListQuery, OrderByField } from '../domain/schemas';
+import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
+import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
+
+export const REQUESTS_PARTITION_KEY_PATH = '/workspaceId';
+
+export interface CosmosConnectOptions {
+  endpoint: string;
+  /** Account key; leave undefined to sign in with `credential` (managed identity in Azure). */
+  key?: string;
+  credential?: TokenCredential;
+  database: string;
+  container: string;
+  /**
+   * Only for the local Cosmos-compatible server: trusts its self-signed certificate and turns off
+   * endpoint discovery, because that server advertises https://localhost:8081 as its region.
+   */
+  allowSelfSigned?: boolean;
+}
+
+/** Fields Cosmos adds to every stored item; the domain document never carries them. */
+const COSMOS_SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag'] as const;
+
+type StoredItem = ItemDefinition & Partial<Record<(typeof COSMOS_SYSTEM_FIELDS)[number], unknown>>;
+
+export class CosmosRequestStore implements RequestStore {
+  private readonly container: Container;
+  /** Set only when this store created the client, so `close` never disposes someone else's. */
+  private readonly ownedClient?: CosmosClient;
+
+  constructor(options: { container: Container; ownedClient?: CosmosClient }) {
+    this.container = options.container;
+    this.ownedClient = options.ownedClient;
+  }
+
+  /**
+   * Connects and creates the database and the container when they are missing. `createIfNotExists`
+   * reads first, so with a managed identity (whose data-plane role cannot create them) an existing
+   * database and container work; missing ones fail with a DependencyError (403).
+   */
+  static async connect(options: CosmosConnectOptions): Promise<CosmosRequestStore> {
+    const client = new CosmosClient(clientOptions(options));
+    try {
+      const { database } = await client.databases.createIfNotExists({ id: options.database });
+      const { container } = await database.containers.createIfNotExists({
+        id: options.container,
+        partitionKey: { paths: [REQUESTS_PARTITION_KEY_PATH] },
+      });
+      return new CosmosRequestStore({ container, ownedClient: client });
+    } catch (error) {
+      client.dispose();
+      throw toStoreError(error);
+    }
+  }
+
+  /** Stops the client's background timers when this store created the client. */
+  close(): void {
+    this.ownedClient?.dispose();
+  }
+
+  async create(request: AirlockRequest): Promise<AirlockRequest> {
+    try {
+      const { resource } = await this.container.items.create(toStoredBody(request));
+      return fromStoredItem(requireResource(resource, request.id));
+    } catch (error) {
+      if (statusOf(error) === 409) throw new ConflictError(`Airlock request ${request.id} already exists`);
+      throw toStoreError(error);
+    }
+  }
+
+  async get(workspaceId: string, id: string): Promise<AirlockRequest | undefined> {
+    try {
+      const { resource, statusCode } = await this.container.item(id, workspaceId).read<StoredItem>();
+      if (statusCode === 404 || !resource) return undefined;
+      return fromStoredItem(resource);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw toStoreError(error);
+    }
+  }
+
+  async replace(request: AirlockRequest): Promise<AirlockRequest> {
+    if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
+    try {
+      const { resource } = await this.container
+        .item(request.id, request.workspaceId)
+        .replace(toStoredBody(request), { accessCondition: { type: 'IfMatch', condition: request.etag } });
+      return fromStoredItem(requireResource(resource, request.id));
+    } catch (error) {
+      // 404: the request vanished since it was read, which is a change by someone else too.
+      const status = statusOf(error);
+      if (status === 412 || status === 404) throw changedBySomeoneElse(request.id);
+      throw toStoreError(error);
+    }
+  }
+
+  async list(workspaceId: string, query: ListQuery): Promise<RequestPage> {
+    const conditions = ['c.workspaceId = @workspaceId'];
+    const parameters: SqlParameter[] = [{ name: '@workspaceId', value: workspaceId }];
+    addFilters(query, conditions, parameters);
+    return this.queryPage(buildQuery(conditions, parameters, query), query, { partitionKey: workspaceId });
+  }
+
+  async listAll(query: CrossWorkspaceQuery): Promise<RequestPage> {
+    const conditions: string[] = [];
+    const parameters: SqlParameter[] = [];
+    if (query.workspaceIds !== undefined) {
+      conditions.push('ARRAY_CONTAINS(@workspaceIds, c.workspaceId)');
+      parameters.push({ name: '@workspaceIds', value: [...query.workspaceIds] });
+    }
+    addFilters(query, conditions, parameters);
+    return this.queryPage(buildQuery(conditions, parameters, query), query, {});
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.container.read();
+    } catch (error) {
+      // Whatever the cause (down, container missing, key refused), the store cannot serve requests.
+      throw new DependencyError(`request store unavailable: ${describeFailure(error)}`);
+    }
+  }
+
+  private async queryPage(spec: SqlQuerySpec, query: ListQuery, scope: Pick<FeedOptions, 'partitionKey'>): Promise<RequestPage> {
+    const options: FeedOptions = { ...scope, maxItemCount: query.pageSize };
+    if (query.continuationToken) options.continuationToken = query.continuationToken;
+    try {
+      const page = await this.container.items.query<StoredItem>(spec, options).fetchNext();
+      const items = page.resources.map(fromStoredItem);
+      return page.continuationToken ? { items, continuationToken: page.continuationToken } : { items };
+    } catch (error) {
+      // Cosmos answers 400 to a token it cannot parse (the SDK does too, client-side); nothing else
+      // in these queries comes from the caller, so a 400 with a token means the token.
+      if (query.continuationToken && statusOf(error) === 400) throw new ValidationError('continuationToken is not valid');
+      throw toStoreError(error);
+    }
+  }
+}
+
+function clientOptions(options: CosmosConnectOptions): CosmosClientOptions {
+  if (!options.key && !options.credential) throw new Error('Cosmos DB needs either a key or a credential');
+  const auth: CosmosClientOptions = options.key ? { endpoint: options.endpoint, key: options.key } : { endpoint: options.endpoint, aadCredentials: options.credential };
+  if (!options.allowSelfSigned) return auth;
+  return {
+    ...auth,
+    agent: new https.Agent({ rejectUnauthorized: false }),
+    connectionPolicy: { enableEndpointDiscovery: false },
+  };
+}
+
+function addFilters(query: ListQuery, conditions: string[], parameters: SqlParameter[]): void {
+  if (query.type !== undefined) {
+    conditions.push('c.type = @type');
+    parameters.push({ name: '@type', value: query.type });
+  }
+  if (query.status !== undefined) {
+    conditions.push('c.status = @status');
+    parameters.push({ name: '@status', value: query.status });
+  }
+  if (query.creatorUserId !== undefined) {
+    conditions.push('c.createdBy.id = @creatorUserId');
+    parameters.push({ name: '@creatorUserId', value: query.creatorUserId });
+  }
+}
+
+/** Values go in parameters; the only text spliced in is the order field, taken from the allow-list. */
+function buildQuery(conditions: string[], parameters: SqlParameter[], query: ListQuery): SqlQuerySpec {
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const direction = query.orderAscending ? 'ASC' : 'DESC';
+  return { query: `SELECT * FROM c${where} ORDER BY ${orderColumn(query.orderBy)} ${direction}`, parameters };
+}
+
+const ORDER_COLUMNS: Readonly<Record<OrderByField, string>> = {
+  updatedWhen: 'c.updatedWhen',
+  createdWhen: 'c.createdWhen',
+  title: 'c.title',
+  status: 'c.status',
+  type: 'c.type',
+};
+
+function orderColumn(field: OrderByField): string {
+  const column = ORDER_COLUMNS[field];
+  // ListQuery is typed, but a value from an unchecked cast must still never reach the SQL text.
+  if (!column) throw new ValidationError(`order_by must be one of: ${Object.keys(ORDER_COLUMNS).join(', ')}`);
+  return column;
+}
+
+/** The body Cosmos stores: the document without our `etag` and without Cosmos' own fields. */
+function toStoredBody(request: AirlockRequest): ItemDefinition {
+  const body: Record<string, unknown> = { ...request };
+  delete body.etag;
+  for (const field of COSMOS_SYSTEM_FIELDS) delete body[field];
+  return body as ItemDefinition;
+}
+
+function fromStoredItem(item: StoredItem): AirlockRequest {
+  const document: Record<string, unknown> = { ...item };
+  const etag = item._etag;
+  for (const field of COSMOS_SYSTEM_FIELDS) delete document[field];
+  if (typeof etag !== 'string') throw new DependencyError('request store unavailable: a stored request came back without an _etag');
+  return { ...(document as unknown as AirlockRequest), etag };
+}
+
+function requireResource(resource: StoredItem | undefined, id: string): StoredItem {
+  if (!resource) throw new DependencyError(`request store unavailable: the write of request ${id} returned no document`);
+  return resource;
+}
+
+function changedBySomeoneElse(id: string): ConflictError {
+  return new ConflictError(`Airlock request ${id} was changed by someone else; reload and try again`);
+}
+
+/** The HTTP status of a Cosmos error (`code` holds it); undefined for network failures. */
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'number') return code;
+  if (typeof statusCode === 'number') return statusCode;
+  return undefined;
+}
+
+/** Statuses that say the store, not the caller, is at fault (throttling and auth included: the airlock cannot fix them). */
+function isDependencyStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429 || status === 401 || status === 403;
+}
+
+/** Network failures carry a string code (ECONNREFUSED, ETIMEDOUT, ...) or are RestError/TimeoutError without a status. */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' || error.name === 'RestError' || error.name === 'TimeoutError' || error.name === 'AbortError';
+}
+
+function toStoreError(error: unknown): unknown {
+  if (error instanceof ValidationError || error instanceof ConflictError || error instanceof DependencyError) return error;
+  const status = statusOf(error);
+  if ((status !== undefined && isDependencyStatus(status)) || (status === undefined && isNetworkFailure(error))) {
+    return new DependencyError(`request store unavailable: ${describeFailure(error)}`);
+  }
+  return error;
+}
+
+function describeFailure(error: unknown): string {
+  const status = statusOf(error);
+  const reason = error instanceof Error ? error.message : String(error);
+  return status !== undefined ? `${status} ${reason}` : reason;
+}

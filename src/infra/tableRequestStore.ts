@@ -1,0 +1,318 @@
+/**
+ * RequestStore on Azure Table storage (Azurite locally): PartitionKey = workspaceId, RowKey = id.
+ * The JSON document is the source of truth and is split over string properties doc0..docN; a few
+ * plain columns duplicate the fields lists filter on so the service can filter without the JSON.
+ * Every write is conditional on the entity's etag, as in the Cosmos adapter.
+ */
+import { odata, TableClient, TableEntity, TableEntityResult } from '@azure/data-tables';
+import { AirlockRequest } from '../domain/request';
+import { ListQuery, OrderByField } from '../domain/schemas';
+import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
+import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
+
+/** A string property may hold 64 KiB of UTF-16, i.e. 32,768 code units; stay under it. */
+export const DOCUMENT_CHUNK_LENGTH = 30_000;
+/** An entity may hold 1 MiB; 16 full chunks are at most 960,000 bytes, leaving room for the columns. */
+export const MAX_DOCUMENT_CHUNKS = 16;
+
+const DOCUMENT_PROPERTY_PREFIX = 'doc';
+
+/** Table storage allows 15 comparisons per $filter; 10 workspaces leave room for the 3 other filters. */
+const MAX_PARTITIONS_PER_QUERY = 10;
+
+/** The entity as written: keys, the document in chunks, and the filter columns. */
+type RequestEntity = TableEntity<Record<string, unknown>>;
+
+/** Where the table is: a connection string (account key or Azurite) and the table's name, or a ready client. */
+export type TableRequestStoreOptions = { connectionString: string; table: string } | { tableClient: TableClient };
+
+export class TableRequestStore implements RequestStore {
+  private readonly table: TableClient;
+  private tableReady?: Promise<void>;
+
+  constructor(options: TableRequestStoreOptions) {
+    this.table =
+      'tableClient' in options
+        ? options.tableClient
+        : TableClient.fromConnectionString(options.connectionString, options.table, {
+            // Azurite speaks plain http; the SDK refuses to send a key over it unless told.
+            allowInsecureConnection: usesHttp(options.connectionString),
+          });
+  }
+
+  /** Builds the store and creates the table now, so a bad connection string fails at start-up. */
+  static async connect(options: { connectionString: string; tableName: string }): Promise<TableRequestStore> {
+    const store = new TableRequestStore({ connectionString: options.connectionString, table: options.tableName });
+    await store.ensureTable();
+    return store;
+  }
+
+  /**
+   * Creates the table when it is missing. Every operation waits for it once, so a fresh account
+   * works without a deployment step; call it directly to fail fast at start-up.
+   */
+  ensureTable(): Promise<void> {
+    this.tableReady ??= this.createTableIfMissing().catch((error: unknown) => {
+      this.tableReady = undefined; // let the next call try again
+      throw error;
+    });
+    return this.tableReady;
+  }
+
+  private async createTableIfMissing(): Promise<void> {
+    try {
+      await this.table.createTable();
+    } catch (error) {
+      // Another instance may create it between the service's check and ours.
+      if (statusOf(error) === 409) return;
+      throw toStoreError(error);
+    }
+  }
+
+  async create(request: AirlockRequest): Promise<AirlockRequest> {
+    await this.ensureTable();
+    try {
+      const json = serialize(request);
+      const { etag } = await this.table.createEntity(toEntity(request, json));
+      return storedVersion(json, requireEtag(etag, request.id));
+    } catch (error) {
+      if (statusOf(error) === 409) throw new ConflictError(`Airlock request ${request.id} already exists`);
+      throw toStoreError(error);
+    }
+  }
+
+  async get(workspaceId: string, id: string): Promise<AirlockRequest | undefined> {
+    await this.ensureTable();
+    try {
+      return fromEntity(await this.table.getEntity<Record<string, unknown>>(workspaceId, id));
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw toStoreError(error);
+    }
+  }
+
+  async replace(request: AirlockRequest): Promise<AirlockRequest> {
+    if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
+    await this.ensureTable();
+    try {
+      const json = serialize(request);
+      const { etag } = await this.table.updateEntity(toEntity(request, json), 'Replace', { etag: request.etag });
+      return storedVersion(json, requireEtag(etag, request.id));
+    } catch (error) {
+      // 404: the request vanished since it was read, which is a change by someone else too.
+      const status = statusOf(error);
+      if (status === 412 || status === 404) {
+        throw new ConflictError(`Airlock request ${request.id} was changed by someone else; reload and try again`);
+      }
+      throw toStoreError(error);
+    }
+  }
+
+  async list(workspaceId: string, query: ListQuery): Promise<RequestPage> {
+    return this.queryPage([[odata`PartitionKey eq ${workspaceId}`, ...filterClauses(query)]], query);
+  }
+
+  async listAll(query: CrossWorkspaceQuery): Promise<RequestPage> {
+    const clauses = filterClauses(query);
+    if (query.workspaceIds === undefined) return this.queryPage([clauses], query);
+    // A $filter may hold at most 15 comparisons, so many workspaces take several queries.
+    const filters = chunk(query.workspaceIds, MAX_PARTITIONS_PER_QUERY).map((workspaceIds) => [
+      `(${workspaceIds.map((id) => odata`PartitionKey eq ${id}`).join(' or ')})`,
+      ...clauses,
+    ]);
+    return this.queryPage(filters, query);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.ensureTable();
+      await this.table.listEntities({ queryOptions: { select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
+    } catch (error) {
+      // Whatever the cause (down, table missing, key refused), the store cannot serve requests.
+      if (error instanceof DependencyError) throw error;
+      throw new DependencyError(`request store unavailable: ${describeFailure(error)}`);
+    }
+  }
+
+  /**
+   * Table storage cannot order, so every match is read and sorted here; the token is the offset into
+   * that order. Good for the hundreds of requests a workspace has, not for millions.
+   * `filters` are alternatives (their matches are merged), each a list of clauses that must all hold.
+   */
+  private async queryPage(filters: string[][], query: ListQuery): Promise<RequestPage> {
+    const offset = decodeContinuationToken(query.continuationToken);
+    await this.ensureTable();
+    const matches = (await Promise.all(filters.map((clauses) => this.readAll(clauses.join(' and '))))).flat();
+    const sorted = matches.sort(compareBy(query.orderBy, query.orderAscending));
+    const items = sorted.slice(offset, offset + query.pageSize);
+    const next = offset + items.length;
+    return next < sorted.length ? { items, continuationToken: encodeContinuationToken(next) } : { items };
+  }
+
+  private async readAll(filter: string): Promise<AirlockRequest[]> {
+    const requests: AirlockRequest[] = [];
+    try {
+      const entities = this.table.listEntities<Record<string, unknown>>(filter ? { queryOptions: { filter } } : {});
+      for await (const entity of entities) requests.push(fromEntity(entity));
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    return requests;
+  }
+}
+
+function usesHttp(connectionString: string): boolean {
+  const settings = new Map<string, string>();
+  for (const part of connectionString.split(';')) {
+    const separator = part.indexOf('=');
+    if (separator > 0) settings.set(part.slice(0, separator).trim().toLowerCase(), part.slice(separator + 1).trim());
+  }
+  if (settings.get('usedevelopmentstorage')?.toLowerCase() === 'true') return true;
+  const endpoint = settings.get('tableendpoint');
+  if (endpoint) return endpoint.toLowerCase().startsWith('http://');
+  return settings.get('defaultendpointsprotocol')?.toLowerCase() === 'http';
+}
+
+function filterClauses(query: ListQuery): string[] {
+  const clauses: string[] = [];
+  if (query.type !== undefined) clauses.push(odata`type eq ${query.type}`);
+  if (query.status !== undefined) clauses.push(odata`status eq ${query.status}`);
+  if (query.creatorUserId !== undefined) clauses.push(odata`createdById eq ${query.creatorUserId}`);
+  return clauses;
+}
+
+function chunk<T>(values: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < values.length; start += size) chunks.push(values.slice(start, start + size));
+  return chunks;
+}
+
+// ---- entity <-> document ----
+
+/** The JSON stored for a request: everything but `etag` (the entity's own etag is the version; a copy would go stale). */
+function serialize(request: AirlockRequest): string {
+  const body: Partial<AirlockRequest> = { ...request };
+  delete body.etag;
+  return JSON.stringify(body);
+}
+
+function toEntity(request: AirlockRequest, json: string): RequestEntity {
+  return {
+    partitionKey: request.workspaceId,
+    rowKey: request.id,
+    ...documentChunks(request.id, json),
+    status: request.status,
+    type: request.type,
+    createdById: request.createdBy.id,
+    // Int64 explicitly: the service would guess Int32 for an untyped integer, which ends in 2038.
+    createdWhen: { type: 'Int64', value: String(request.createdWhen) },
+    updatedWhen: { type: 'Int64', value: String(request.updatedWhen) },
+    title: request.title,
+  };
+}
+
+function documentChunks(id: string, json: string): Record<string, string> {
+  const count = Math.max(1, Math.ceil(json.length / DOCUMENT_CHUNK_LENGTH));
+  if (count > MAX_DOCUMENT_CHUNKS) {
+    throw new Error(
+      `Airlock request ${id} is too large for the table store: ${json.length} characters of JSON, ` +
+        `at most ${MAX_DOCUMENT_CHUNKS * DOCUMENT_CHUNK_LENGTH}`,
+    );
+  }
+  const chunks: Record<string, string> = {};
+  for (let index = 0; index < count; index++) {
+    chunks[`${DOCUMENT_PROPERTY_PREFIX}${index}`] = json.slice(index * DOCUMENT_CHUNK_LENGTH, (index + 1) * DOCUMENT_CHUNK_LENGTH);
+  }
+  return chunks;
+}
+
+function fromEntity(entity: TableEntityResult<Record<string, unknown>>): AirlockRequest {
+  let json = '';
+  for (let index = 0; typeof entity[`${DOCUMENT_PROPERTY_PREFIX}${index}`] === 'string'; index++) {
+    json += entity[`${DOCUMENT_PROPERTY_PREFIX}${index}`] as string;
+  }
+  const etag = requireEtag(entity.etag, String(entity.rowKey));
+  try {
+    return storedVersion(json, etag);
+  } catch {
+    throw new Error(`Stored airlock request ${entity.rowKey} in workspace ${entity.partitionKey} is not valid JSON`);
+  }
+}
+
+/** What a write returns: the document as stored (so it equals a later `get`) with its new etag. */
+function storedVersion(json: string, etag: string): AirlockRequest {
+  return { ...(JSON.parse(json) as AirlockRequest), etag };
+}
+
+function requireEtag(etag: string | undefined, id: string): string {
+  if (!etag) throw new DependencyError(`request store unavailable: the table returned request ${id} without an etag`);
+  return etag;
+}
+
+// ---- ordering and paging ----
+
+/** Ordinal comparison, as Cosmos orders strings; ties go by id so pages never overlap or skip. */
+function compareBy(field: OrderByField, ascending: boolean): (a: AirlockRequest, b: AirlockRequest) => number {
+  const direction = ascending ? 1 : -1;
+  return (a, b) => direction * compareValues(a[field], b[field]) || compareValues(a.id, b.id);
+}
+
+function compareValues(a: string | number, b: string | number): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+function encodeContinuationToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset }), 'utf8').toString('base64url');
+}
+
+function decodeContinuationToken(token: string | undefined): number {
+  if (token === undefined) return 0;
+  const invalid = new ValidationError('continuationToken is not valid');
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const offset = (parsed as { offset?: unknown } | null)?.offset;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw invalid;
+  return offset;
+}
+
+// ---- errors ----
+
+/** The HTTP status of a Table error; undefined for network failures. */
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { statusCode } = error as { statusCode?: unknown };
+  return typeof statusCode === 'number' ? statusCode : undefined;
+}
+
+/** Statuses that say the store, not the caller, is at fault (throttling and auth included: the airlock cannot fix them). */
+function isDependencyStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429 || status === 401 || status === 403;
+}
+
+/** Network failures are RestErrors without a status, or carry a Node error code (ECONNREFUSED, ...). */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' || error.name === 'RestError' || error.name === 'AbortError';
+}
+
+function toStoreError(error: unknown): unknown {
+  if (error instanceof ValidationError || error instanceof ConflictError || error instanceof DependencyError) return error;
+  const status = statusOf(error);
+  if ((status !== undefined && isDependencyStatus(status)) || (status === undefined && isNetworkFailure(error))) {
+    return new DependencyError(`request store unavailable: ${describeFailure(error)}`);
+  }
+  return error;
+}
+
+function describeFailure(error: unknown): string {
+  const status = statusOf(error);
+  const reason = error instanceof Error ? error.message : String(error);
+  return status !== undefined ? `${status} ${reason}` : reason;
+}

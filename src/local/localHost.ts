@@ -1,0 +1,131 @@
+/**
+ * The local host: what Azure provides, stood in by one process. Embedded Azurite (one account per
+ * stage, plus one for request state), the app's own function registrations served over HTTP, the
+ * Durable backend persisted on disk, and a token issuer. It only sets the app's configuration to
+ * point at these; the app itself runs unchanged.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../domain/stages';
+import { startAzurite, newAccountKey, RunningAzurite } from './azurite';
+import { LocalDurableBackend } from './durableBackend';
+import { getDependencies } from '../infra/dependencies';
+import { installFunctionsCore, registrations } from './functionsCore';
+import { createHttpHost } from './httpHost';
+import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
+
+const STATE_ACCOUNT = 'airlockstate';
+const TRE_ID = 'local';
+
+/** What the data directory remembers between starts: the workspaces and the storage keys. */
+interface LocalHostState {
+  treId: string;
+  workspaces: string[];
+  accountKeys: Record<string, string>;
+}
+
+export interface LocalHostOptions {
+  dataDir: string;
+  port: number;
+  /** Workspaces beyond those already known; `demo` is created on first start. */
+  workspaces?: string[];
+  log?: (line: string) => void;
+}
+
+export interface RunningLocalHost {
+  origin: string;
+  apiUrl: string;
+  dataDir: string;
+  issuer: LocalIssuer;
+  workspaces: string[];
+  durable: LocalDurableBackend;
+  azurite: RunningAzurite;
+  close(): Promise<void>;
+}
+
+function loadState(dataDir: string, extraWorkspaces: string[]): LocalHostState {
+  const file = join(dataDir, 'local-host.json');
+  const state: LocalHostState = existsSync(file)
+    ? JSON.parse(readFileSync(file, 'utf8'))
+    : { treId: TRE_ID, workspaces: ['demo'], accountKeys: {} };
+  for (const workspace of extraWorkspaces) if (!state.workspaces.includes(workspace)) state.workspaces.push(workspace);
+  const accounts = [
+    STATE_ACCOUNT,
+    ...CORE_ACCOUNTS.map((account) => storageAccountName(account, { treId: state.treId, workspaceId: '' })),
+    ...state.workspaces.flatMap((workspaceId) => WORKSPACE_ACCOUNTS.map((account) => storageAccountName(account, { treId: state.treId, workspaceId }))),
+  ];
+  for (const account of accounts) state.accountKeys[account] ??= newAccountKey();
+  writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  return state;
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const state = loadState(dataDir, options.workspaces ?? []);
+
+  const azurite = await startAzurite({ accounts: state.accountKeys, location: join(dataDir, 'azurite') });
+  const closeOnFailure: Array<() => Promise<void>> = [() => azurite.close()];
+  try {
+    installFunctionsCore();
+    // Registering reads no configuration, so the app can be loaded before the port is known.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../index');
+    const durable = new LocalDurableBackend({ registrations, historyDir: join(dataDir, 'durable'), log });
+    let issuer: LocalIssuer | undefined;
+    const host = createHttpHost({
+      registrations,
+      durable,
+      extraRoutes: [
+        { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.jwks}`, handle: async () => jsonResult(issuer!.jwks()) },
+        { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.openIdConfiguration}`, handle: async () => jsonResult(issuer!.openIdConfiguration()) },
+      ],
+    });
+    const origin = await host.listen(options.port);
+    closeOnFailure.unshift(() => host.close());
+    // The issuer URL names the port, so it is known only once the host listens.
+    issuer = await LocalIssuer.open(dataDir, `${origin}/local-issuer`);
+    await writeIssuerInfo(dataDir, issuer.issuer);
+
+    Object.assign(process.env, {
+      AIRLOCK_TRE_ID: state.treId,
+      AIRLOCK_WORKSPACE_AUDIENCES: state.workspaces.map((ws) => `${ws}=${localWorkspaceAudience(ws)}`).join(';'),
+      AIRLOCK_AUTH_ISSUER: issuer.issuer,
+      AIRLOCK_AUTH_JWKS_URI: issuer.jwksUri,
+      AIRLOCK_CORE_AUDIENCE: LOCAL_CORE_AUDIENCE,
+      AIRLOCK_STATE_STORE: 'table',
+      AIRLOCK_TABLE_CONNECTION_STRING: azurite.connectionString(STATE_ACCOUNT),
+      AIRLOCK_STORAGE_AUTH: 'account-key',
+      AIRLOCK_STORAGE_ACCOUNT_KEYS: Object.entries(state.accountKeys).map(([name, key]) => `${name}:${key}`).join(';'),
+      AIRLOCK_BLOB_ENDPOINT_TEMPLATE: `${azurite.blobOrigin}/{account}`,
+    });
+    // Fail at start-up, with the configuration's own message, rather than on the first request.
+    await getDependencies();
+    // Resumes every persisted instance: work scheduled before a stop runs again, due timers fire.
+    await durable.start();
+    closeOnFailure.unshift(() => durable.stop());
+
+    return {
+      origin,
+      apiUrl: `${origin}/api`,
+      dataDir,
+      issuer,
+      workspaces: state.workspaces,
+      durable,
+      azurite,
+      async close() {
+        await host.close();
+        await durable.stop();
+        await azurite.close();
+      },
+    };
+  } catch (error) {
+    for (const close of closeOnFailure) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function jsonResult(body: unknown) {
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

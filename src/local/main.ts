@@ -1,0 +1,51 @@
+/** `npm start`: the airlock on this machine, without Azure Functions Core Tools. */
+import { installFunctionsCore } from './functionsCore';
+
+// Before anything loads @azure/functions: it must find the stand-in for the worker's core module.
+installFunctionsCore();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startLocalHost } = require('./localHost') as typeof import('./localHost');
+
+async function main(): Promise<void> {
+  const dataDir = process.env.AIRLOCK_DATA_DIR ?? '.airlock';
+  const port = Number(process.env.PORT ?? 7071);
+  const extra = (process.env.AIRLOCK_LOCAL_WORKSPACES ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+  const host = await startLocalHost({ dataDir, port, workspaces: extra });
+
+  console.log(
+    [
+      '',
+      '  Airlock local host',
+      `  API          ${host.apiUrl}          (health: ${host.apiUrl}/health)`,
+      `  data dir     ${host.dataDir}`,
+      `  workspaces   ${host.workspaces.join(', ')}`,
+      `  storage      Azurite ${host.azurite.blobOrigin} (one account per stage)`,
+      '  scanning     DISABLED: files are not scanned for malware on this host',
+      '  tokens       npm run -s token -- --workspace demo --user alice --name "Alice" --email alice@example.org --roles WorkspaceResearcher',
+      '               (roles: WorkspaceResearcher, WorkspaceOwner, AirlockManager; --roles TREAdmin without --workspace for a core token)',
+      '',
+      `Airlock local host listening on ${host.apiUrl}`,
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping the airlock local host`);
+    host.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error('stopping failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

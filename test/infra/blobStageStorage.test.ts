@@ -1,0 +1,497 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import type { TokenCredential } from '@azure/identity';
+import { BlobClient, BlobServiceClient } from '@azure/storage-blob';
+import { ConflictError, DependencyError, NotFoundError } from '../../src/domain/errors';
+import { CORE_ACCOUNTS, StageAccount, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src/domain/stages';
+import { BlobStageStorage, SOURCE_ETAG_METADATA_KEY } from '../../src/infra/blobStageStorage';
+import { ContainerRef } from '../../src/infra/stageStorage';
+import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
+
+const TRE_ID = 'test';
+const WORKSPACE_ID = 'ws01';
+const ALL_ACCOUNTS: StageAccount[] = [...CORE_ACCOUNTS, ...WORKSPACE_ACCOUNTS];
+const accountKeys = Object.fromEntries(
+  ALL_ACCOUNTS.map((account) => [storageAccountName(account, { treId: TRE_ID, workspaceId: WORKSPACE_ID }), newAccountKey()]),
+);
+
+let azurite: RunningAzurite;
+let storage: BlobStageStorage;
+
+beforeAll(async () => {
+  azurite = await startAzurite({ accounts: accountKeys });
+  storage = storageAt(`${azurite.blobOrigin}/{account}`);
+});
+
+afterAll(async () => {
+  await azurite?.close();
+});
+
+function storageAt(endpointTemplate: string, extra: { syncCopyMaxBytes?: number; keys?: Record<string, string> } = {}) {
+  return new BlobStageStorage({
+    treId: TRE_ID,
+    endpointTemplate,
+    auth: { kind: 'account-key', keys: extra.keys ?? accountKeys },
+    syncCopyMaxBytes: extra.syncCopyMaxBytes,
+  });
+}
+
+/** A fresh request container, so tests do not see each other's files. */
+function newRef(account: StageAccount, container = randomUUID()): ContainerRef {
+  return { account, workspaceId: WORKSPACE_ID, container };
+}
+
+function inOneHour(): Date {
+  return new Date(Date.now() + 3_600_000);
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function blobUrl(containerUrl: string, name: string): string {
+  const url = new URL(containerUrl);
+  url.pathname += '/' + name.split('/').map(encodeURIComponent).join('/');
+  return url.toString();
+}
+
+function listUrl(containerUrl: string): string {
+  const url = new URL(containerUrl);
+  url.searchParams.set('restype', 'container');
+  url.searchParams.set('comp', 'list');
+  return url.toString();
+}
+
+/** What a researcher does with the upload URL: a plain Put Blob. */
+function putBlob(containerUrl: string, name: string, bytes: Buffer): Promise<Response> {
+  return fetch(blobUrl(containerUrl, name), { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: bytes });
+}
+
+async function upload(ref: ContainerRef, files: Record<string, Buffer>): Promise<void> {
+  await storage.ensureContainer(ref);
+  const url = await storage.containerUrl(ref, 'rwdl', inOneHour());
+  for (const [name, bytes] of Object.entries(files)) {
+    const response = await putBlob(url, name, bytes);
+    expect(response.status).toBe(201);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+describe('BlobStageStorage on Azurite', () => {
+  test('ensureContainer twice is fine', async () => {
+    const ref = newRef('stalimex');
+    await storage.ensureContainer(ref);
+    await storage.ensureContainer(ref);
+    expect(await storage.listFiles(ref)).toEqual([]);
+  });
+
+  test('files uploaded through the container SAS are listed with their sizes', async () => {
+    const ref = newRef('stalexint');
+    await upload(ref, { 'a.txt': Buffer.from('hello'), 'data/b.csv': Buffer.from('x,y\n1,2\n') });
+
+    const files = await storage.listFiles(ref);
+
+    expect(files.map(({ name, size }) => ({ name, size }))).toEqual([
+      { name: 'a.txt', size: 5 },
+      { name: 'data/b.csv', size: 8 },
+    ]);
+    for (const file of files) expect(file.etag).toMatch(/^".+"$/);
+  });
+
+  test('listFiles of a missing container is empty', async () => {
+    expect(await storage.listFiles(newRef('stalimip'))).toEqual([]);
+  });
+
+  test('hashFile streams the SHA-256 of small and large files', async () => {
+    const ref = newRef('stalimex');
+    const small = Buffer.from('some research data');
+    const large = randomBytes(20 * 1024 * 1024);
+    await upload(ref, { 'small.txt': small, 'large.bin': large });
+    const listed = await storage.listFiles(ref);
+
+    const hashedSmall = await storage.hashFile(ref, 'small.txt');
+    const hashedLarge = await storage.hashFile(ref, 'large.bin');
+
+    expect(hashedSmall).toEqual({ ...listed.find((f) => f.name === 'small.txt'), sha256: sha256(small) });
+    expect(hashedLarge).toEqual({ ...listed.find((f) => f.name === 'large.bin'), sha256: sha256(large) });
+  });
+
+  test('hashFile of a missing file is NotFound', async () => {
+    const ref = newRef('stalimex');
+    await storage.ensureContainer(ref);
+    await expect(storage.hashFile(ref, 'nope.txt')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  describe('copyFile', () => {
+    test('copies the bytes server-side to the same name and sets the metadata', async () => {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      const bytes = randomBytes(3 * 1024 * 1024);
+      await upload(from, { 'data/x.bin': bytes });
+      const [source] = await storage.listFiles(from);
+
+      const copied = await storage.copyFile(from, to, 'data/x.bin', {
+        sourceEtag: source.etag,
+        metadata: { airlock_request_id: requestId },
+      });
+
+      expect(copied).toEqual(expect.objectContaining({ name: 'data/x.bin', size: bytes.length }));
+      expect(await storage.listFiles(to)).toEqual([copied]);
+      expect((await storage.hashFile(to, 'data/x.bin')).sha256).toBe(sha256(bytes));
+      const head = await fetch(blobUrl(await storage.containerUrl(to, 'r', inOneHour()), 'data/x.bin'), { method: 'HEAD' });
+      expect(head.headers.get(`x-ms-meta-${SOURCE_ETAG_METADATA_KEY}`)).toBe(source.etag);
+      expect(head.headers.get('x-ms-meta-airlock_request_id')).toBe(requestId);
+    });
+
+    test('a second copy of the same source version is a no-op', async () => {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      await upload(from, { 'f.txt': Buffer.from('v1') });
+      const [source] = await storage.listFiles(from);
+
+      const first = await storage.copyFile(from, to, 'f.txt', { sourceEtag: source.etag });
+      const second = await storage.copyFile(from, to, 'f.txt', { sourceEtag: source.etag });
+      const withoutEtag = await storage.copyFile(from, to, 'f.txt');
+
+      expect(second).toEqual(first);
+      expect(withoutEtag).toEqual(first);
+    });
+
+    test('a retried move whose source is already deleted still succeeds', async () => {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      await upload(from, { 'f.txt': Buffer.from('moved') });
+      const [source] = await storage.listFiles(from);
+      const first = await storage.copyFile(from, to, 'f.txt', { sourceEtag: source.etag });
+      await storage.deleteContainer(from);
+
+      expect(await storage.copyFile(from, to, 'f.txt', { sourceEtag: source.etag })).toEqual(first);
+    });
+
+    test('a changed source is copied again', async () => {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      await upload(from, { 'f.txt': Buffer.from('v1') });
+      const first = await storage.copyFile(from, to, 'f.txt');
+      await upload(from, { 'f.txt': Buffer.from('version 2') });
+
+      const second = await storage.copyFile(from, to, 'f.txt');
+
+      expect(second.etag).not.toBe(first.etag);
+      expect(second.size).toBe(9);
+    });
+
+    test('a wrong sourceEtag fails, names the file and creates nothing', async () => {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      await upload(from, { 'f.txt': Buffer.from('v1') });
+
+      const copying = storage.copyFile(from, to, 'f.txt', { sourceEtag: '"0x8DEADBEEF"' });
+
+      await expect(copying).rejects.toBeInstanceOf(ConflictError);
+      await expect(copying).rejects.toThrow(/f\.txt/);
+      expect(await storage.listFiles(to)).toEqual([]);
+    });
+
+    test('a source that changes while the copy starts fails the copy, which creates nothing', async () => {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      await upload(from, { 'f.txt': Buffer.from('v1') });
+      const [source] = await storage.listFiles(from);
+      const realCopy = BlobClient.prototype.syncCopyFromURL;
+      const copyCall = jest.spyOn(BlobClient.prototype, 'syncCopyFromURL');
+      // The researcher overwrites the file between the airlock's check and its copy request.
+      copyCall.mockImplementationOnce(async function (this: BlobClient, ...args) {
+        await upload(from, { 'f.txt': Buffer.from('v2, changed') });
+        return realCopy.apply(this, args);
+      });
+
+      const copying = storage.copyFile(from, to, 'f.txt', { sourceEtag: source.etag });
+
+      await expect(copying).rejects.toBeInstanceOf(ConflictError);
+      await expect(copying).rejects.toThrow(/f\.txt/);
+      expect(copyCall).toHaveBeenCalledTimes(1);
+      copyCall.mockRestore();
+      expect(await storage.listFiles(to)).toEqual([]);
+    });
+
+    test('a missing source is NotFound', async () => {
+      const requestId = randomUUID();
+      await storage.ensureContainer(newRef('stalimex', requestId));
+      await expect(storage.copyFile(newRef('stalimex', requestId), newRef('stalimip', requestId), 'nope')).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+    });
+
+    test('blobs above the sync copy limit take the asynchronous copy', async () => {
+      const asyncOnly = storageAt(`${azurite.blobOrigin}/{account}`, { syncCopyMaxBytes: 0 });
+      const requestId = randomUUID();
+      const from = newRef('stalexip', requestId);
+      const to = newRef('stalexapp', requestId);
+      const bytes = randomBytes(1024 * 1024);
+      await upload(from, { 'big.bin': bytes });
+      const [source] = await storage.listFiles(from);
+
+      const copied = await asyncOnly.copyFile(from, to, 'big.bin', { sourceEtag: source.etag });
+
+      expect(copied.size).toBe(bytes.length);
+      expect((await storage.hashFile(to, 'big.bin')).sha256).toBe(sha256(bytes));
+      expect(await asyncOnly.copyFile(from, to, 'big.bin', { sourceEtag: source.etag })).toEqual(copied);
+    });
+  });
+
+  describe('deleting', () => {
+    test('deleteFile is idempotent', async () => {
+      const ref = newRef('stalimrej');
+      await upload(ref, { 'a.txt': Buffer.from('a'), 'b.txt': Buffer.from('b') });
+
+      await storage.deleteFile(ref, 'a.txt');
+      await storage.deleteFile(ref, 'a.txt');
+
+      expect((await storage.listFiles(ref)).map((f) => f.name)).toEqual(['b.txt']);
+    });
+
+    test('deleteFile with a stale etag deletes nothing', async () => {
+      const ref = newRef('stalimrej');
+      await upload(ref, { 'a.txt': Buffer.from('a') });
+      const [file] = await storage.listFiles(ref);
+
+      await expect(storage.deleteFile(ref, 'a.txt', { etag: '"0x8DEADBEEF"' })).rejects.toBeInstanceOf(ConflictError);
+      expect(await storage.listFiles(ref)).toEqual([file]);
+      await storage.deleteFile(ref, 'a.txt', { etag: file.etag });
+      expect(await storage.listFiles(ref)).toEqual([]);
+    });
+
+    test('deleteContainer is idempotent', async () => {
+      const ref = newRef('stalimblocked');
+      await upload(ref, { 'a.txt': Buffer.from('a') });
+
+      await storage.deleteContainer(ref);
+      await storage.deleteContainer(ref);
+
+      expect(await storage.listFiles(ref)).toEqual([]);
+    });
+  });
+
+  describe('containerUrl', () => {
+    test('points at the container in its account, path-style on Azurite', async () => {
+      const ref = newRef('stalimapp');
+      const url = new URL(await storage.containerUrl(ref, 'rwdl', inOneHour()));
+
+      expect(`${url.origin}${url.pathname}`).toBe(`${azurite.blobOrigin}/stalimappwsws01/${ref.container}`);
+      expect(url.searchParams.get('sp')).toBe('rwdl');
+      expect(url.searchParams.get('sr')).toBe('c');
+    });
+
+    test("'rl' can list but not write", async () => {
+      const ref = newRef('stalimip');
+      await upload(ref, { 'a.txt': Buffer.from('a') });
+      const readOnly = await storage.containerUrl(ref, 'rl', inOneHour());
+
+      expect((await putBlob(readOnly, 'b.txt', Buffer.from('b'))).status).toBe(403);
+      const listing = await fetch(listUrl(readOnly));
+      expect(listing.status).toBe(200);
+      expect(await listing.text()).toContain('<Name>a.txt</Name>');
+    });
+
+    test('an expired SAS is refused', async () => {
+      const ref = newRef('stalimex');
+      await storage.ensureContainer(ref);
+      const expired = await storage.containerUrl(ref, 'rwdl', new Date(Date.now() - 60_000));
+
+      expect((await fetch(listUrl(expired))).status).toBe(403);
+      expect((await putBlob(expired, 'a.txt', Buffer.from('a'))).status).toBe(403);
+    });
+
+    test('a SAS for one container does not open another', async () => {
+      const containerA = newRef('stalimex');
+      const containerB = newRef('stalimex');
+      await storage.ensureContainer(containerA);
+      await storage.ensureContainer(containerB);
+      const urlA = new URL(await storage.containerUrl(containerA, 'rwdl', inOneHour()));
+      const urlB = new URL(await storage.containerUrl(containerB, 'rwdl', inOneHour()));
+      const sasAOnB = `${urlB.origin}${urlB.pathname}${urlA.search}`;
+
+      expect((await putBlob(sasAOnB, 'a.txt', Buffer.from('a'))).status).toBe(403);
+      expect((await fetch(listUrl(sasAOnB))).status).toBe(403);
+    });
+  });
+
+  describe('ping', () => {
+    test('answers when storage is up', async () => {
+      await expect(storage.ping()).resolves.toBeUndefined();
+    });
+
+    test('says which account is unreachable when storage is down', async () => {
+      const down = storageAt(`http://127.0.0.1:${await freePort()}/{account}`);
+      const pinging = down.ping();
+
+      await expect(pinging).rejects.toBeInstanceOf(DependencyError);
+      await expect(pinging).rejects.toThrow(/stage storage stalimextest unreachable/);
+    });
+
+    test('says the credentials are refused when the key is wrong', async () => {
+      const wrongKeys = Object.fromEntries(Object.keys(accountKeys).map((name) => [name, newAccountKey()]));
+      const pinging = storageAt(`${azurite.blobOrigin}/{account}`, { keys: wrongKeys }).ping();
+
+      await expect(pinging).rejects.toBeInstanceOf(DependencyError);
+      await expect(pinging).rejects.toThrow(/stage storage stalimextest refused/);
+    });
+  });
+});
+
+/**
+ * The Azure path: bearer tokens, user-delegation keys and user-delegation SAS. Azurite accepts
+ * bearer tokens only over HTTPS with `oauth: basic` (it checks iss, aud and lifetime, not the
+ * signature), which `startAzurite` does not offer, so this block starts its own blob server.
+ */
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+(hasOpenssl ? describe : describe.skip)('BlobStageStorage with managed identity (user-delegation SAS)', () => {
+  let certDir: string;
+  let httpsServer: { start(): Promise<void>; close(): Promise<void>; getHttpServerAddress(): string };
+  let tokenRequests = 0;
+  let managed: BlobStageStorage;
+  const originalTlsConnect = tls.connect;
+
+  /**
+   * Trusts the throw-away certificate the way NODE_EXTRA_CA_CERTS would: the SDK has no CA option,
+   * jest sandboxes process.env, and Azurite checks copy sources over HTTPS from this same process.
+   */
+  function trustCertificate(certificate: string): void {
+    const ca = [...tls.rootCertificates, certificate];
+    const connectTrusting = (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      const withCa = typeof first === 'object' && first !== null ? [{ ca, ...first }, ...rest] : args;
+      return (originalTlsConnect as (...a: unknown[]) => tls.TLSSocket)(...withCa);
+    };
+    tls.connect = connectTrusting as typeof tls.connect;
+  }
+
+  const fakeManagedIdentity: TokenCredential = {
+    async getToken() {
+      tokenRequests += 1;
+      const now = Math.floor(Date.now() / 1000);
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const claims = {
+        iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000001/',
+        aud: 'https://storage.azure.com',
+        iat: now,
+        nbf: now - 60,
+        exp: now + 3600,
+        oid: '00000000-0000-0000-0000-0000000000aa',
+        tid: '00000000-0000-0000-0000-000000000001',
+      };
+      return { token: `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.unsigned`, expiresOnTimestamp: (now + 3600) * 1000 };
+    },
+  };
+
+  beforeAll(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'airlock-azurite-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    trustCertificate(readFileSync(join(certDir, 'cert.pem'), 'utf8'));
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
+    const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration').default;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    // Accounts come from AZURITE_ACCOUNTS, which the outer beforeAll's startAzurite published.
+    httpsServer = new BlobServer(
+      new BlobConfiguration(
+        '127.0.0.1', 0, 5, ':memory:oauth-blob-metadata.db', ':memory:oauth-blob-extents.db', undefined,
+        false, undefined, false, undefined, true, true,
+        join(certDir, 'cert.pem'), join(certDir, 'key.pem'), '', 'basic', false, true,
+      ),
+    );
+    await httpsServer.start();
+    managed = new BlobStageStorage({
+      treId: TRE_ID,
+      endpointTemplate: `${httpsServer.getHttpServerAddress()}/{account}`,
+      auth: { kind: 'managed-identity', credential: fakeManagedIdentity },
+    });
+  });
+
+  afterAll(async () => {
+    await httpsServer?.close();
+    tls.connect = originalTlsConnect;
+    if (certDir) rmSync(certDir, { recursive: true, force: true });
+  });
+
+  test('pings with a token', async () => {
+    await managed.ping();
+    expect(tokenRequests).toBeGreaterThan(0);
+  });
+
+  test('a user-delegation container SAS is https-only and lets a researcher upload; rl only lists', async () => {
+    const ref = newRef('stalexint');
+    await managed.ensureContainer(ref);
+    const upload = await managed.containerUrl(ref, 'rwdl', inOneHour());
+    const readOnly = await managed.containerUrl(ref, 'rl', inOneHour());
+
+    expect(new URL(upload).searchParams.get('spr')).toBe('https');
+    expect(new URL(upload).searchParams.get('skoid')).toBe('00000000-0000-0000-0000-0000000000aa');
+    expect((await putBlob(upload, 'a.txt', Buffer.from('hello'))).status).toBe(201);
+    expect((await putBlob(readOnly, 'b.txt', Buffer.from('b'))).status).toBe(403);
+    expect((await fetch(listUrl(readOnly))).status).toBe(200);
+    expect(await managed.listFiles(ref)).toEqual([expect.objectContaining({ name: 'a.txt', size: 5 })]);
+  });
+
+  test('copies across accounts with a user-delegation source SAS', async () => {
+    const requestId = randomUUID();
+    const from = newRef('stalimex', requestId);
+    const to = newRef('stalimip', requestId);
+    const bytes = randomBytes(256 * 1024);
+    await managed.ensureContainer(from);
+    expect((await putBlob(await managed.containerUrl(from, 'rwdl', inOneHour()), 'x.bin', bytes)).status).toBe(201);
+
+    const copied = await managed.copyFile(from, to, 'x.bin');
+
+    expect(copied.size).toBe(bytes.length);
+    expect((await managed.hashFile(to, 'x.bin')).sha256).toBe(sha256(bytes));
+  });
+
+  test('reuses one delegation key per account while it lasts', async () => {
+    const fresh = new BlobStageStorage({
+      treId: TRE_ID,
+      endpointTemplate: `${httpsServer.getHttpServerAddress()}/{account}`,
+      auth: { kind: 'managed-identity', credential: fakeManagedIdentity },
+    });
+    const keyRequests = jest.spyOn(BlobServiceClient.prototype, 'getUserDelegationKey');
+
+    await Promise.all([
+      fresh.containerUrl(newRef('stalimex'), 'rl', inOneHour()),
+      fresh.containerUrl(newRef('stalimex'), 'rwdl', inOneHour()),
+      fresh.containerUrl(newRef('stalimip'), 'rl', inOneHour()),
+    ]);
+    await fresh.containerUrl(newRef('stalimex'), 'rl', inOneHour());
+
+    expect(keyRequests).toHaveBeenCalledTimes(2);
+    keyRequests.mockRestore();
+  });
+
+  test('refuses a SAS that would outlive the longest delegation key', async () => {
+    const eightDays = new Date(Date.now() + 8 * 24 * 3_600_000);
+    await expect(managed.containerUrl(newRef('stalimex'), 'rl', eightDays)).rejects.toThrow(/seven days/);
+  });
+});

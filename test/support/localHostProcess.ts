@@ -1,0 +1,58 @@
+/**
+ * Starts the built local host (`node dist/src/local/main.js`) as a child process on a free port with
+ * its own data directory, as a user would run it, and stops it with SIGTERM.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface LocalHostProcess {
+  apiUrl: string;
+  dataDir: string;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+const MAIN = resolve(__dirname, '../../dist/src/local/main.js');
+
+export function newDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'airlock-e2e-'));
+}
+
+export async function startLocalHostProcess(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<LocalHostProcess> {
+  const dataDir = options.dataDir ?? newDataDir();
+  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', AIRLOCK_DATA_DIR: dataDir, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const apiUrl = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local host did not start within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+\/api)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local host exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return {
+    apiUrl,
+    dataDir,
+    output: () => output,
+    stop: () =>
+      new Promise((resolveExit) => {
+        if (child.exitCode !== null) return resolveExit(child.exitCode);
+        child.once('exit', (code) => resolveExit(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
