@@ -10,4 +10,5 @@ export default {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
 } satisfies Config;

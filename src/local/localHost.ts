@@ -116,7 +116,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       azurite,
       async close() {
         await host.close();
-        await durable.stop();
+        // Work still running after the grace period is dropped here and run again on the next start.
+        await durable.stop({ graceMs: 10_000 });
         await azurite.close();
       },
     };

@@ -1,0 +1,257 @@
+/**
+ * The lifecycle orchestrator, replayed by durable-functions' own executor (through the local Durable
+ * backend) with its activities replaced by a scripted stored request. Each scenario reads like the
+ * story it checks; assertions are on the activities the workflow ran and where it ended.
+ */
+import '../../../src/functions/orchestrators/airlockLifecycle';
+import { RequestStatus } from '../../../src/domain/status';
+import { ACTIVITIES, LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../../../src/functions/lifecycleNames';
+import { LocalDurableBackend } from '../../../src/local/durableBackend';
+import { Registration, registrations } from '../../../src/local/functionsCore';
+
+const REQUEST: LifecycleInput = { requestId: '5a7e2b8c-0000-4000-8000-000000000001', workspaceId: 'ws01', type: 'import' };
+
+/** The stored request as the activities see it, and a log of what the workflow asked them to do. */
+class ScriptedAirlock {
+  status: RequestStatus = 'draft';
+  version = 0;
+  statusMessage?: string;
+  calls: string[] = [];
+  failing = new Map<string, string>();
+  scan: unknown = { outcome: 'clean', message: 'not scanned: scanning is disabled' };
+  clock = new Date('2026-01-01T00:00:00Z');
+  backend: LocalDurableBackend;
+
+  constructor() {
+    const activity = (name: string, run: (input: any) => unknown): [string, Registration] => [
+      name,
+      {
+        name,
+        bindings: { trigger: { type: 'activityTrigger', direction: 'in', name: 'input' } },
+        handler: async (input: any) => {
+          this.calls.push(label(name, input));
+          const failure = this.failing.get(name);
+          if (failure) throw new Error(failure);
+          return run(input);
+        },
+      },
+    ];
+    const map = new Map<string, Registration>([
+      [LIFECYCLE_ORCHESTRATOR, registrations.get(LIFECYCLE_ORCHESTRATOR)!],
+      activity(ACTIVITIES.provisionContainer, () => undefined),
+      activity(ACTIVITIES.readRequestStatus, () => ({ status: this.status, resourceVersion: this.version })),
+      activity(ACTIVITIES.hashSubmittedFiles, () => ({ 'a.csv': '"etag-1"' })),
+      activity(ACTIVITIES.moveFiles, () => ({ moved: 1 })),
+      activity(ACTIVITIES.requestScan, () => this.scan),
+      activity(ACTIVITIES.setRequestStatus, (input) => {
+        if (this.status !== input.from && this.status !== input.to) throw new Error(`stored status is ${this.status}`);
+        this.store(input.to, input.statusMessage);
+        return input.to;
+      }),
+      activity(ACTIVITIES.deleteStageData, () => undefined),
+      activity(ACTIVITIES.failRequest, (input) => {
+        this.store('failed', input.statusMessage);
+        return 'failed';
+      }),
+    ]);
+    this.backend = new LocalDurableBackend({ registrations: map, now: () => this.clock, log: () => undefined });
+  }
+
+  store(status: RequestStatus, message?: string) {
+    this.status = status;
+    this.statusMessage = message;
+    this.version++;
+  }
+
+  async start() {
+    await this.backend.startNew(LIFECYCLE_ORCHESTRATOR, { instanceId: REQUEST.requestId, input: REQUEST });
+    await this.settle();
+  }
+
+  /** A person's action as an HTTP handler records it: store first, then tell the workflow. */
+  async act(status: RequestStatus) {
+    this.store(status);
+    await this.nudge();
+  }
+
+  async nudge(data: unknown = { status: this.status }) {
+    await this.backend.raiseEvent(REQUEST.requestId, REQUEST_UPDATED_EVENT, data);
+    await this.settle();
+  }
+
+  async raise(name: string, data: unknown) {
+    await this.backend.raiseEvent(REQUEST.requestId, name, data);
+    await this.settle();
+  }
+
+  async settle() {
+    await this.backend.idle();
+  }
+
+  async advance(minutes: number) {
+    this.clock = new Date(this.clock.getTime() + minutes * 60_000);
+    await this.backend.fireDueTimers();
+    await this.settle();
+  }
+
+  get runtime() {
+    return this.backend.getStatus(REQUEST.requestId)!;
+  }
+
+  callsAfterStart() {
+    return this.calls.filter((call) => !call.startsWith(ACTIVITIES.readRequestStatus));
+  }
+}
+
+function label(name: string, input: any): string {
+  if (name === ACTIVITIES.moveFiles) return `moveFiles ${input.from}→${input.to}`;
+  if (name === ACTIVITIES.setRequestStatus) return `setRequestStatus ${input.from}→${input.to}`;
+  if (name === ACTIVITIES.deleteStageData || name === ACTIVITIES.provisionContainer) return `${name} ${input.stage}`;
+  return name;
+}
+
+async function inReview(): Promise<ScriptedAirlock> {
+  const airlock = new ScriptedAirlock();
+  await airlock.start();
+  await airlock.act('submitted');
+  expect(airlock.status).toBe('in_review');
+  return airlock;
+}
+
+const UP_TO_REVIEW = [
+  'provisionContainer draft',
+  'hashSubmittedFiles',
+  'moveFiles draft→in_progress',
+  'requestScan',
+  'setRequestStatus submitted→in_review',
+];
+
+test('submitted with scanning disabled, then approved: files move to the approved stage and the workflow waits for a revoke', async () => {
+  const airlock = await inReview();
+  expect(airlock.statusMessage).toBe('not scanned: scanning is disabled');
+  await airlock.act('approval_in_progress');
+  expect(airlock.callsAfterStart()).toEqual([...UP_TO_REVIEW, 'moveFiles in_progress→approved', 'setRequestStatus approval_in_progress→approved']);
+  expect(airlock.status).toBe('approved');
+  expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Running', customStatus: { stage: 'approved', awaiting: 'revoke' } });
+});
+
+test('approved, then revoked: the data leaves the approved stage', async () => {
+  const airlock = await inReview();
+  await airlock.act('approval_in_progress');
+  await airlock.act('revoked');
+  expect(airlock.callsAfterStart().slice(-1)).toEqual(['moveFiles approved→rejected']);
+  expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'revoked' });
+});
+
+test('rejected: files move to the rejected stage and the workflow ends', async () => {
+  const airlock = await inReview();
+  await airlock.act('rejection_in_progress');
+  expect(airlock.callsAfterStart()).toEqual([...UP_TO_REVIEW, 'moveFiles in_progress→rejected', 'setRequestStatus rejection_in_progress→rejected']);
+  expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'rejected' });
+});
+
+test('cancelled in draft: the draft container is deleted and nothing else runs', async () => {
+  const airlock = new ScriptedAirlock();
+  await airlock.start();
+  await airlock.act('cancelled');
+  expect(airlock.callsAfterStart()).toEqual(['provisionContainer draft', 'deleteStageData draft']);
+  expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'cancelled' });
+});
+
+test('cancelled in review: the in-progress copy is deleted', async () => {
+  const airlock = await inReview();
+  await airlock.act('cancelled');
+  expect(airlock.callsAfterStart()).toEqual([...UP_TO_REVIEW, 'deleteStageData in_progress']);
+  expect(airlock.runtime.output).toBe('cancelled');
+});
+
+test('a copy that keeps failing is retried, then the request is failed with a reason a person can act on', async () => {
+  const airlock = new ScriptedAirlock();
+  airlock.failing.set(ACTIVITIES.moveFiles, 'stage storage stalimiplocal unreachable: ECONNREFUSED');
+  await airlock.start();
+  await airlock.act('submitted');
+  for (let i = 0; i < 6 && airlock.status !== 'failed'; i++) await airlock.advance(1);
+  expect(airlock.calls.filter((call) => call.startsWith('moveFiles'))).toHaveLength(4);
+  expect(airlock.status).toBe('failed');
+  expect(airlock.statusMessage).toMatch(/while moving the files to the in-progress stage: .*stalimiplocal unreachable: ECONNREFUSED/);
+  expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'failed' });
+});
+
+test('a copy that fails once is retried and the request carries on', async () => {
+  const airlock = new ScriptedAirlock();
+  await airlock.start();
+  airlock.failing.set(ACTIVITIES.moveFiles, 'blip');
+  await airlock.act('submitted');
+  airlock.failing.clear();
+  await airlock.advance(1);
+  expect(airlock.status).toBe('in_review');
+});
+
+test('duplicate events change nothing: each step runs once', async () => {
+  const airlock = new ScriptedAirlock();
+  await airlock.start();
+  await airlock.act('submitted');
+  await airlock.nudge();
+  await airlock.nudge();
+  await airlock.act('approval_in_progress');
+  await airlock.nudge();
+  expect(airlock.callsAfterStart()).toEqual([...UP_TO_REVIEW, 'moveFiles in_progress→approved', 'setRequestStatus approval_in_progress→approved']);
+});
+
+test('an event the stored request does not back is ignored: the workflow keeps waiting', async () => {
+  const airlock = new ScriptedAirlock();
+  await airlock.start();
+  await airlock.nudge({ status: 'approval_in_progress' });
+  expect(airlock.callsAfterStart()).toEqual(['provisionContainer draft']);
+  expect(airlock.runtime.customStatus).toEqual({ stage: 'draft', awaiting: 'submit or cancel' });
+  await airlock.act('submitted');
+  expect(airlock.status).toBe('in_review');
+});
+
+test('a change stored before the workflow reached its wait is not missed', async () => {
+  const airlock = new ScriptedAirlock();
+  airlock.store('submitted');
+  await airlock.start();
+  expect(airlock.status).toBe('in_review');
+});
+
+describe('the scan wait point', () => {
+  test('no verdict before the deadline fails closed: never in review, files stay in quarantine', async () => {
+    const airlock = new ScriptedAirlock();
+    airlock.scan = { outcome: 'pending', timeoutMinutes: 180 };
+    await airlock.start();
+    await airlock.act('submitted');
+    await airlock.advance(179);
+    expect(airlock.status).toBe('submitted');
+    await airlock.advance(2);
+    expect(airlock.status).toBe('failed');
+    expect(airlock.statusMessage).toMatch(/no scan result within 3 h/);
+    expect(airlock.calls).not.toContain('setRequestStatus submitted→in_review');
+  });
+
+  test('a threat found: blocking in progress, data quarantined in the blocked stage, blocked by scan', async () => {
+    const airlock = new ScriptedAirlock();
+    airlock.scan = { outcome: 'pending', timeoutMinutes: 180 };
+    await airlock.start();
+    await airlock.act('submitted');
+    await airlock.raise(SCAN_RESULT_EVENT, { outcome: 'threat', message: 'Malicious: Eicar-Test-Signature' });
+    expect(airlock.callsAfterStart().slice(-3)).toEqual([
+      'setRequestStatus submitted→blocking_in_progress',
+      'moveFiles in_progress→blocked',
+      'setRequestStatus blocking_in_progress→blocked_by_scan',
+    ]);
+    expect(airlock).toMatchObject({ status: 'blocked_by_scan', statusMessage: 'Malicious: Eicar-Test-Signature' });
+    expect(airlock.runtime.output).toBe('blocked_by_scan');
+  });
+
+  test('a clean verdict that arrives as an event leads to review, and the deadline timer is cancelled', async () => {
+    const airlock = new ScriptedAirlock();
+    airlock.scan = { outcome: 'pending', timeoutMinutes: 180 };
+    await airlock.start();
+    await airlock.act('submitted');
+    await airlock.raise(SCAN_RESULT_EVENT, { outcome: 'clean', message: 'No threats found' });
+    expect(airlock).toMatchObject({ status: 'in_review', statusMessage: 'No threats found' });
+    await airlock.advance(24 * 60);
+    expect(airlock.status).toBe('in_review');
+  });
+});
