@@ -1,4 +1,5 @@
 import { UserRef } from './roles';
+import { FileScanResult } from './scan';
 import { RequestStatus, RequestType } from './status';
 import { assertTransition, TransitionTrigger } from './transitions';
 
@@ -39,6 +40,8 @@ export interface AirlockRequest {
   status: RequestStatus;
   statusMessage?: string;
   files: AirlockFile[];
+  /** Per-file verdicts of the content checks and the malware scanner (absent before submit). */
+  scanReport?: FileScanResult[];
   reviews: AirlockReview[];
   createdBy: UserRef;
   /** epoch seconds */
@@ -90,7 +93,7 @@ export interface StatusChange {
   trigger?: TransitionTrigger;
   statusMessage?: string;
   /** Other fields that change in the same write (files, reviews). */
-  changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews'>>;
+  changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'scanReport'>>;
 }
 
 /**
@@ -130,7 +133,7 @@ export function withChanges(
   request: AirlockRequest,
   actor: UserRef,
   now: number,
-  changes: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'statusMessage'>>,
+  changes: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'statusMessage' | 'scanReport'>>,
 ): AirlockRequest {
   return { ...request, ...changes, updatedBy: actor, updatedWhen: now, resourceVersion: request.resourceVersion + 1 };
 }

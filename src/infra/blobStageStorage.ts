@@ -20,7 +20,7 @@ import {
 } from '@azure/storage-blob';
 import { AirlockError, ConflictError, DependencyError, NotFoundError } from '../domain/errors';
 import { CORE_ACCOUNTS, storageAccountName } from '../domain/stages';
-import { ContainerRef, CopyOptions, HashedFile, StageStorage, StoredFile } from './stageStorage';
+import { ByteRange, ContainerRef, CopyOptions, FileContent, HashedFile, StageStorage, StoredFile } from './stageStorage';
 
 export type BlobStageStorageAuth =
   /** real account name → base64 key (Azurite, tests) */
@@ -139,6 +139,18 @@ export class BlobStageStorage implements StageStorage {
         throw new Error(`download of ${name} from ${container.label} ended after ${size} of ${download.contentLength} bytes`);
       }
       return { name, size, etag: normalizeEtag(download.etag), sha256: hash.digest('hex') };
+    });
+  }
+
+  async readFile(ref: ContainerRef, name: string, range: ByteRange = { offset: 0 }): Promise<FileContent> {
+    const container = this.locate(ref);
+    const blob = container.client.getBlobClient(name);
+    return this.guard(container.accountName, async () => {
+      const download = await this.orNotFound(blob.download(range.offset, range.count, { maxRetryRequests: 5 }), name, container);
+      const stream = download.readableStreamBody;
+      if (!stream) throw new Error(`download of ${name} from ${container.label} returned no body`);
+      const size = download.contentRange ? Number(download.contentRange.split('/')[1]) : (download.contentLength ?? 0);
+      return { stream, size, etag: normalizeEtag(download.etag) };
     });
   }
 

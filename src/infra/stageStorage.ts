@@ -19,6 +19,19 @@ export interface HashedFile extends StoredFile {
   sha256: string;
 }
 
+export interface ByteRange {
+  offset: number;
+  /** bytes to read; to the end when absent */
+  count?: number;
+}
+
+export interface FileContent {
+  stream: NodeJS.ReadableStream;
+  /** the whole blob's size, whatever the range */
+  size: number;
+  etag: string;
+}
+
 export interface CopyOptions {
   /** Copy only this version of the source; a changed source fails the copy. */
   sourceEtag?: string;
@@ -35,6 +48,8 @@ export interface StageStorage {
   listFiles(ref: ContainerRef): Promise<StoredFile[]>;
   /** SHA-256 of one blob, streamed. */
   hashFile(ref: ContainerRef, name: string): Promise<HashedFile>;
+  /** A stream of one blob's bytes (or of a range of them), for scanners and inspectors; never buffered here. */
+  readFile(ref: ContainerRef, name: string, range?: ByteRange): Promise<FileContent>;
   /** Server-side copy of one blob to the same name in `to` (created if missing); returns the new blob. */
   copyFile(from: ContainerRef, to: ContainerRef, name: string, options?: CopyOptions): Promise<StoredFile>;
   /** Deletes one blob; absent is fine. */

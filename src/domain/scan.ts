@@ -1,0 +1,53 @@
+/**
+ * The scan report of a request: one entry per file and per engine, and how the entries add up to
+ * one outcome. Anything but an explicit clean verdict keeps the request out of review (fail closed).
+ */
+
+export type ScanEngine = 'defender' | 'clamav' | 'content-checks' | 'none';
+
+/** `pending`: a verdict is awaited (Defender scans asynchronously, or delayed it). */
+export type FileVerdict = 'pending' | 'clean' | 'malicious' | 'not_scanned' | 'error' | 'policy_violation' | 'skipped';
+
+export interface FileScanResult {
+  name: string;
+  sha256?: string;
+  verdict: FileVerdict;
+  engine: ScanEngine;
+  /** what was found, or why it was not scanned: shown to the requester and the reviewer */
+  details: string;
+  /** epoch seconds */
+  scannedAt?: number;
+  /** The blob version the verdict is about; a verdict for another version is not accepted. */
+  etag?: string;
+}
+
+export type ScanSummary =
+  | { outcome: 'clean'; message: string }
+  | { outcome: 'threat'; message: string }
+  | { outcome: 'pending'; message: string };
+
+const BLOCKING: readonly FileVerdict[] = ['malicious', 'not_scanned', 'error', 'policy_violation'];
+
+/**
+ * One outcome for the request: any blocking verdict blocks it (and says which file and why); any
+ * pending verdict keeps it waiting; clean only when every file has a clean (or deliberately
+ * skipped, scanning disabled) verdict from every engine that reported on it.
+ */
+export function summarizeScan(report: readonly FileScanResult[], fileNames: readonly string[]): ScanSummary {
+  const blocking = report.filter((entry) => BLOCKING.includes(entry.verdict));
+  if (blocking.length) {
+    return { outcome: 'threat', message: blocking.map((entry) => `${entry.name}: ${entry.details}`).join('; ') };
+  }
+  const unreported = fileNames.filter((name) => !report.some((entry) => entry.name === name));
+  const pending = report.filter((entry) => entry.verdict === 'pending').map((entry) => entry.name);
+  if (unreported.length || pending.length) {
+    return { outcome: 'pending', message: `awaiting a scan verdict for ${[...new Set([...pending, ...unreported])].join(', ')}` };
+  }
+  if (report.every((entry) => entry.verdict === 'skipped')) return { outcome: 'clean', message: 'not scanned: scanning is disabled' };
+  return { outcome: 'clean', message: `no threats found in ${fileNames.length} file${fileNames.length === 1 ? '' : 's'}` };
+}
+
+/** The report with one engine's entry for a file replaced (or added). */
+export function withScanResult(report: readonly FileScanResult[], result: FileScanResult): FileScanResult[] {
+  return [...report.filter((entry) => !(entry.name === result.name && entry.engine === result.engine)), result];
+}

@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ConflictError } from '../../../src/domain/errors';
+import { AirlockRequest } from '../../../src/domain/request';
+import { Stage } from '../../../src/domain/stages';
+import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
+import { IntegrityError, moveFiles } from '../../../src/functions/activities/moveFiles';
+import { containerFor } from '../../../src/infra/stageStorage';
+import {
+  activityContext,
+  createStoredRequest,
+  lifecycleInputOf,
+  startTestDependencies,
+  TestDependencies,
+} from '../../support/azuriteDependencies';
+
+let env: TestDependencies;
+
+beforeAll(async () => {
+  env = await startTestDependencies();
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function move(request: AirlockRequest, from: Stage, to: Stage, versions?: HashedVersions): Promise<{ moved: number }> {
+  return moveFiles({ request: lifecycleInputOf(request), from, to, versions }, activityContext('moveFiles'));
+}
+
+async function namesIn(request: AirlockRequest, stage: Stage): Promise<string[]> {
+  return (await env.deps.storage.listFiles(containerFor(request, stage))).map((file) => file.name).sort();
+}
+
+const researcherFiles = (): Record<string, Buffer> => ({
+  'cohort.csv': Buffer.from('patient,age\n1,42\n2,57\n'),
+  'empty.txt': Buffer.alloc(0),
+  'imaging.bin': randomBytes(256 * 1024),
+});
+
+/** A request submitted as the lifecycle does it: files uploaded to the draft, then hashed. */
+async function submittedWith(files: Record<string, Buffer>): Promise<{ request: AirlockRequest; versions: HashedVersions }> {
+  const request = await createStoredRequest(env.deps, { status: 'submitted' });
+  for (const [name, bytes] of Object.entries(files)) await env.upload(containerFor(request, 'draft'), name, bytes);
+  const versions: HashedVersions = await hashSubmittedFiles(lifecycleInputOf(request), activityContext('hashSubmittedFiles'));
+  return { request, versions };
+}
+
+describe('moveFiles', () => {
+  test('moves every submitted file from the draft to the in-progress stage, byte for byte, and removes the draft container', async () => {
+    const files = researcherFiles();
+    const { request, versions } = await submittedWith(files);
+
+    await expect(move(request, 'draft', 'in_progress', versions)).resolves.toEqual({ moved: 3 });
+
+    for (const [name, bytes] of Object.entries(files)) {
+      expect((await env.download(containerFor(request, 'in_progress'), name)).equals(bytes)).toBe(true);
+    }
+    expect(await env.containerExists(containerFor(request, 'draft'))).toBe(false);
+  });
+
+  test('running the same move again after it completed succeeds by verifying what is at the destination', async () => {
+    const files = researcherFiles();
+    const { request, versions } = await submittedWith(files);
+    await move(request, 'draft', 'in_progress', versions);
+
+    await expect(move(request, 'draft', 'in_progress', versions)).resolves.toEqual({ moved: 3 });
+
+    expect(await namesIn(request, 'in_progress')).toEqual(Object.keys(files).sort());
+    expect((await env.download(containerFor(request, 'in_progress'), 'imaging.bin')).equals(files['imaging.bin'])).toBe(true);
+  });
+
+  test('later moves (no versions) carry the files on to the approved stage in the workspace account', async () => {
+    const files = researcherFiles();
+    const { request, versions } = await submittedWith(files);
+    await move(request, 'draft', 'in_progress', versions);
+
+    await expect(move(request, 'in_progress', 'approved')).resolves.toEqual({ moved: 3 });
+
+    // An approved import lands in the workspace's own account, not a core one.
+    const approved = env.blobContainer('stalimappwsws01', request.id);
+    expect((await approved.getBlobClient('cohort.csv').downloadToBuffer()).equals(files['cohort.csv'])).toBe(true);
+    expect(await env.containerExists(containerFor(request, 'in_progress'))).toBe(false);
+  });
+
+  test('a file re-uploaded after it was hashed is not moved, and the draft is kept', async () => {
+    const { request, versions } = await submittedWith(researcherFiles());
+    const replaced = Buffer.from('patient,age\n1,42\n2,57\n3,99\n');
+    await env.upload(containerFor(request, 'draft'), 'cohort.csv', replaced);
+
+    const attempt = move(request, 'draft', 'in_progress', versions);
+
+    await expect(attempt).rejects.toThrow(ConflictError);
+    await expect(attempt).rejects.toThrow(/cohort\.csv in \S+ changed since it was checked/);
+    expect(await namesIn(request, 'draft')).toEqual(['cohort.csv', 'empty.txt', 'imaging.bin']);
+    expect((await env.download(containerFor(request, 'draft'), 'cohort.csv')).equals(replaced)).toBe(true);
+    expect(await namesIn(request, 'in_progress')).not.toContain('cohort.csv');
+  });
+
+  test('a file changed after it was hashed and moved without versions fails verification, naming both digests, and the draft is kept', async () => {
+    const files = researcherFiles();
+    const { request } = await submittedWith(files);
+    const replaced = Buffer.from('not what was submitted\n');
+    await env.upload(containerFor(request, 'draft'), 'cohort.csv', replaced);
+
+    const attempt = move(request, 'draft', 'in_progress');
+
+    await expect(attempt).rejects.toThrow(IntegrityError);
+    await expect(attempt).rejects.toThrow(
+      `file 'cohort.csv' changed while moving to the in_progress stage: SHA-256 ${sha256(replaced)} instead of ${sha256(files['cohort.csv'])}`,
+    );
+    expect(await namesIn(request, 'draft')).toEqual(['cohort.csv', 'empty.txt', 'imaging.bin']);
+  });
+
+  test('a destination that does not hold the recorded content fails the move, naming the file and both digests', async () => {
+    const files = researcherFiles();
+    const { request, versions } = await submittedWith(files);
+    await move(request, 'draft', 'in_progress', versions);
+    await env.upload(containerFor(request, 'in_progress'), 'imaging.bin', 'tampered');
+
+    const attempt = move(request, 'draft', 'in_progress', versions);
+
+    await expect(attempt).rejects.toThrow(IntegrityError);
+    await expect(attempt).rejects.toThrow(
+      `file 'imaging.bin' changed while moving to the in_progress stage: SHA-256 ${sha256('tampered')} instead of ${sha256(files['imaging.bin'])}`,
+    );
+  });
+
+  test('a recorded file that is in neither stage fails the move naming it, and the draft is kept', async () => {
+    const present = Buffer.from('present\n');
+    const request = await createStoredRequest(env.deps, {
+      status: 'submitted',
+      files: [
+        { name: 'present.csv', size: present.length, sha256: sha256(present) },
+        { name: 'ghost.csv', size: 6, sha256: sha256('ghost\n') },
+      ],
+    });
+    await env.upload(containerFor(request, 'draft'), 'present.csv', present);
+
+    const attempt = move(request, 'draft', 'in_progress');
+
+    await expect(attempt).rejects.toThrow(IntegrityError);
+    await expect(attempt).rejects.toThrow("file 'ghost.csv' is missing: it is neither in the draft nor the in_progress stage");
+    expect(await namesIn(request, 'draft')).toEqual(['present.csv']);
+  });
+
+  test('a recorded file without a SHA-256 is refused, not moved unverified, and the draft is kept', async () => {
+    const legacy = Buffer.from('recorded before hashing existed\n');
+    const request = await createStoredRequest(env.deps, { status: 'submitted', files: [{ name: 'legacy.csv', size: legacy.length }] });
+    await env.upload(containerFor(request, 'draft'), 'legacy.csv', legacy);
+
+    const attempt = move(request, 'draft', 'in_progress');
+
+    await expect(attempt).rejects.toThrow(IntegrityError);
+    await expect(attempt).rejects.toThrow("file 'legacy.csv' has no recorded SHA-256; it cannot be moved unverified");
+    expect(await namesIn(request, 'draft')).toEqual(['legacy.csv']);
+    expect(await namesIn(request, 'in_progress')).toEqual([]);
+  });
+});
