@@ -16,7 +16,27 @@ export interface AirlockConfig {
   };
   sasExpiryMinutes: number;
   maxFilesPerRequest: number;
-  scanner: 'none';
+  maxFileSizeBytes: number;
+  allowedFileTypes: string[];
+  scanner: ScannerConfig;
+}
+
+/** Which malware scanner judges the in-progress copy; `none` is allowed but said loudly everywhere. */
+export type ScannerConfig =
+  | { kind: 'defender'; timeoutMinutes: number }
+  | { kind: 'clamav'; address: string; timeoutMinutes: number }
+  | { kind: 'none' };
+
+export const DEFAULT_ALLOWED_FILE_TYPES = ['csv', 'tsv', 'txt', 'json', 'pdf', 'png', 'jpg', 'svg', 'parquet', 'zip'];
+
+/** `3h`, `90m`, `45s` or a bare number of minutes → minutes. */
+export function parseDurationMinutes(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(h|m|s)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = (match[2] ?? 'm').toLowerCase();
+  const minutes = unit === 'h' ? value * 60 : unit === 's' ? value / 60 : value;
+  return minutes > 0 ? minutes : undefined;
 }
 
 export class ConfigError extends Error {
@@ -101,8 +121,23 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
   const treId = required('AIRLOCK_TRE_ID');
   if (treId && !/^[a-z0-9]{1,11}$/.test(treId)) problems.push(`AIRLOCK_TRE_ID must be 1-11 lower-case letters or digits (got '${treId}')`);
 
-  const scanner = env.AIRLOCK_SCANNER?.trim() || 'none';
-  if (scanner !== 'none') problems.push(`AIRLOCK_SCANNER '${scanner}' is not available in this version; use 'none'`);
+  const scanTimeoutText = env.AIRLOCK_SCAN_TIMEOUT?.trim() || '3h';
+  const timeoutMinutes = parseDurationMinutes(scanTimeoutText) ?? 180;
+  if (parseDurationMinutes(scanTimeoutText) === undefined) problems.push(`AIRLOCK_SCAN_TIMEOUT must be a duration such as 3h, 90m or 45s (got '${scanTimeoutText}')`);
+  const scannerKind = env.AIRLOCK_SCANNER?.trim() || 'defender';
+  let scanner: ScannerConfig;
+  if (scannerKind === 'defender') scanner = { kind: 'defender', timeoutMinutes };
+  else if (scannerKind === 'clamav') scanner = { kind: 'clamav', address: required('AIRLOCK_CLAMD'), timeoutMinutes };
+  else if (scannerKind === 'none') scanner = { kind: 'none' };
+  else {
+    problems.push(`AIRLOCK_SCANNER must be 'defender', 'clamav' or 'none' (got '${scannerKind}')`);
+    scanner = { kind: 'none' };
+  }
+
+  const allowedFileTypes = (env.AIRLOCK_ALLOWED_FILE_TYPES?.trim() || DEFAULT_ALLOWED_FILE_TYPES.join(','))
+    .split(',')
+    .map((type) => type.trim().toLowerCase())
+    .filter(Boolean);
 
   const config: AirlockConfig = {
     treId,
@@ -116,7 +151,9 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     storage: { endpointTemplate, auth },
     sasExpiryMinutes: positiveInt('AIRLOCK_SAS_EXPIRY_MINUTES', 60),
     maxFilesPerRequest: positiveInt('AIRLOCK_MAX_FILES', 50),
-    scanner: 'none',
+    maxFileSizeBytes: positiveInt('AIRLOCK_MAX_FILE_SIZE_MB', 1024) * 1024 * 1024,
+    allowedFileTypes,
+    scanner,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -29,21 +29,27 @@ export type ScanSummary =
 const BLOCKING: readonly FileVerdict[] = ['malicious', 'not_scanned', 'error', 'policy_violation'];
 
 /**
- * One outcome for the request: any blocking verdict blocks it (and says which file and why); any
- * pending verdict keeps it waiting; clean only when every file has a clean (or deliberately
- * skipped, scanning disabled) verdict from every engine that reported on it.
+ * One outcome for the request: any blocking verdict blocks it (and says which file and why); a
+ * pending verdict, or a file that an expected engine has not reported on, keeps it waiting; clean
+ * only when every file has a clean verdict, or a deliberately skipped one (scanning disabled).
  */
-export function summarizeScan(report: readonly FileScanResult[], fileNames: readonly string[]): ScanSummary {
+export function summarizeScan(
+  report: readonly FileScanResult[],
+  fileNames: readonly string[],
+  engines: readonly ScanEngine[] = [],
+): ScanSummary {
   const blocking = report.filter((entry) => BLOCKING.includes(entry.verdict));
   if (blocking.length) {
     return { outcome: 'threat', message: blocking.map((entry) => `${entry.name}: ${entry.details}`).join('; ') };
   }
-  const unreported = fileNames.filter((name) => !report.some((entry) => entry.name === name));
-  const pending = report.filter((entry) => entry.verdict === 'pending').map((entry) => entry.name);
-  if (unreported.length || pending.length) {
-    return { outcome: 'pending', message: `awaiting a scan verdict for ${[...new Set([...pending, ...unreported])].join(', ')}` };
+  const awaited = new Set(report.filter((entry) => entry.verdict === 'pending').map((entry) => entry.name));
+  for (const engine of engines) {
+    for (const name of fileNames) if (!report.some((entry) => entry.name === name && entry.engine === engine)) awaited.add(name);
   }
-  if (report.every((entry) => entry.verdict === 'skipped')) return { outcome: 'clean', message: 'not scanned: scanning is disabled' };
+  if (awaited.size) return { outcome: 'pending', message: `awaiting a scan verdict for ${[...awaited].join(', ')}` };
+  if (report.some((entry) => entry.verdict === 'skipped')) {
+    return { outcome: 'clean', message: `not scanned: scanning is disabled${report.some((e) => e.engine === 'content-checks') ? '; content checks passed' : ''}` };
+  }
   return { outcome: 'clean', message: `no threats found in ${fileNames.length} file${fileNames.length === 1 ? '' : 's'}` };
 }
 

@@ -3,11 +3,17 @@
  * activities ask for them here; orchestrators never do (they must stay free of I/O).
  */
 import { randomUUID } from 'node:crypto';
-import { AirlockConfig, loadConfig } from '../config';
+import { AirlockConfig, loadConfig, ScannerConfig } from '../config';
+import { ContentPolicy, DEFAULT_CONTENT_POLICY, FileType } from '../domain/contentPolicy';
 import { BlobStageStorage } from './blobStageStorage';
 import { CosmosRequestStore } from './cosmosRequestStore';
 import { createTokenValidator, TokenValidator } from './identity/tokenValidator';
 import { RequestStore } from './requestStore';
+import { ClamavFileScanner } from './scanning/clamavFileScanner';
+import { ClamdScanner } from './scanning/clamdScanner';
+import { DefenderFileScanner } from './scanning/defenderFileScanner';
+import { DisabledScanner } from './scanning/disabledScanner';
+import { MalwareScanner } from './scanning/malwareScanner';
 import { StageStorage } from './stageStorage';
 import { TableRequestStore } from './tableRequestStore';
 
@@ -16,6 +22,8 @@ export interface Dependencies {
   store: RequestStore;
   storage: StageStorage;
   identity: TokenValidator;
+  scanner: MalwareScanner;
+  contentPolicy: ContentPolicy;
   /** current time; tests may pin it */
   now(): Date;
   newId(): string;
@@ -64,7 +72,38 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
   });
 
   const identity = createTokenValidator({ ...config.identity, workspaceAudiences: config.workspaceAudiences });
-  return { config, store, storage, identity, now: () => new Date(), newId: () => randomUUID() };
+  const now = () => new Date();
+  return {
+    config,
+    store,
+    storage,
+    identity,
+    scanner: scannerFor(config.scanner, storage, now),
+    contentPolicy: contentPolicyFor(config),
+    now,
+    newId: () => randomUUID(),
+  };
+}
+
+function scannerFor(scanner: ScannerConfig, storage: StageStorage, now: () => Date): MalwareScanner {
+  switch (scanner.kind) {
+    case 'defender':
+      return new DefenderFileScanner(storage, scanner.timeoutMinutes);
+    case 'clamav':
+      return new ClamavFileScanner(new ClamdScanner({ address: scanner.address }), storage, now, scanner.address);
+    case 'none':
+      return new DisabledScanner(now);
+  }
+}
+
+export function contentPolicyFor(config: AirlockConfig): ContentPolicy {
+  return {
+    ...DEFAULT_CONTENT_POLICY,
+    maxFiles: config.maxFilesPerRequest,
+    maxFileSizeBytes: config.maxFileSizeBytes,
+    maxExpandedBytes: config.maxFileSizeBytes,
+    allowedTypes: config.allowedFileTypes as FileType[],
+  };
 }
 
 function clientIdOf(config: AirlockConfig): string | undefined {

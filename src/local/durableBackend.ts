@@ -643,14 +643,22 @@ function planActions(actions: OrchestratorAction[], handledActionCount: number, 
   return plan;
 }
 
-/** V1 state: one array per yielded action (compound actions already flattened); V2+: WhenAll/WhenAny nest their children. */
-function flattenActions(actions: unknown, into: OrchestratorAction[] = []): OrchestratorAction[] {
+/**
+ * V1 state: one array per yielded action (compound actions already flattened); V2+: WhenAll/WhenAny
+ * nest their children. A task that takes part in several Task.any/Task.all calls (a deadline timer
+ * raced in a loop) appears in each, as the same action object; the executor numbered it once, so
+ * it is listed once.
+ */
+function flattenActions(actions: unknown, into: OrchestratorAction[] = [], seen = new Set<unknown>()): OrchestratorAction[] {
   if (Array.isArray(actions)) {
-    for (const action of actions) flattenActions(action, into);
+    for (const action of actions) flattenActions(action, into, seen);
   } else if (isAction(actions)) {
     const isCompound = actions.actionType === ActionType.WhenAll || actions.actionType === ActionType.WhenAny;
-    if (isCompound && Array.isArray(actions.compoundActions)) flattenActions(actions.compoundActions, into);
-    else into.push(actions);
+    if (isCompound && Array.isArray(actions.compoundActions)) flattenActions(actions.compoundActions, into, seen);
+    else if (!seen.has(actions)) {
+      seen.add(actions);
+      into.push(actions);
+    }
   }
   return into;
 }

@@ -10,6 +10,7 @@ import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../domain
 import { startAzurite, newAccountKey, RunningAzurite } from './azurite';
 import { LocalDurableBackend } from './durableBackend';
 import { getDependencies } from '../infra/dependencies';
+import { ClamdScanner } from '../infra/scanning/clamdScanner';
 import { installFunctionsCore, registrations } from './functionsCore';
 import { createHttpHost } from './httpHost';
 import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
@@ -33,6 +34,8 @@ export interface LocalHostOptions {
 }
 
 export interface RunningLocalHost {
+  /** what the banner says about malware scanning */
+  scanning: string;
   origin: string;
   apiUrl: string;
   dataDir: string;
@@ -88,7 +91,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     issuer = await LocalIssuer.open(dataDir, `${origin}/local-issuer`);
     await writeIssuerInfo(dataDir, issuer.issuer);
 
+    const scanning = await chooseScanner(process.env.AIRLOCK_CLAMD);
     Object.assign(process.env, {
+      AIRLOCK_SCANNER: scanning.scanner,
       AIRLOCK_TRE_ID: state.treId,
       AIRLOCK_WORKSPACE_AUDIENCES: state.workspaces.map((ws) => `${ws}=${localWorkspaceAudience(ws)}`).join(';'),
       AIRLOCK_AUTH_ISSUER: issuer.issuer,
@@ -107,6 +112,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     closeOnFailure.unshift(() => durable.stop());
 
     return {
+      scanning: scanning.description,
       origin,
       apiUrl: `${origin}/api`,
       dataDir,
@@ -124,6 +130,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   } catch (error) {
     for (const close of closeOnFailure) await close().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Defender does not exist here, so the local host scans with ClamAV when clamd answers, and
+ * otherwise runs with scanning off, and says so wherever a person looks (banner, /api/health,
+ * each request's status message).
+ */
+async function chooseScanner(clamd: string | undefined): Promise<{ scanner: 'clamav' | 'none'; description: string }> {
+  if (!clamd) return { scanner: 'none', description: 'DISABLED: files are NOT scanned for malware (set AIRLOCK_CLAMD=tcp://127.0.0.1:3310 to scan with ClamAV)' };
+  try {
+    await new ClamdScanner({ address: clamd, timeoutMs: 5_000 }).ping();
+    return { scanner: 'clamav', description: `ClamAV (clamd at ${clamd})` };
+  } catch (error) {
+    return { scanner: 'none', description: `DISABLED: clamd at ${clamd} does not answer (${(error as Error).message}); files are NOT scanned for malware` };
   }
 }
 

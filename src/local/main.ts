@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       `  data dir     ${host.dataDir}`,
       `  workspaces   ${host.workspaces.join(', ')}`,
       `  storage      Azurite ${host.azurite.blobOrigin} (one account per stage)`,
-      '  scanning     DISABLED: files are not scanned for malware on this host',
+      `  scanning     ${host.scanning}`,
       '  tokens       npm run -s token -- --workspace demo --user alice --name "Alice" --email alice@example.org --roles WorkspaceResearcher',
       '               (roles: WorkspaceResearcher, WorkspaceOwner, AirlockManager; --roles TREAdmin without --workspace for a core token)',
       '',

@@ -121,6 +121,21 @@ df.app.orchestration('toyThrowing', function* (context) {
   throw new Error('orchestrator gave up');
 });
 
+// A deadline timer raced against an event in a loop, as the scan wait does: the same timer task
+// takes part in several Task.any calls.
+df.app.orchestration('toyDeadlineLoop', function* (context) {
+  const deadline = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 60_000));
+  for (let answers = 1; ; answers++) {
+    const winner = yield context.df.Task.any([context.df.waitForExternalEvent('Answer'), deadline]);
+    if (winner === deadline) return `deadline after ${answers - 1} answers`;
+    const doubled: number = yield context.df.callActivity('toyDouble', answers);
+    if (doubled >= 4) {
+      deadline.cancel();
+      return `done with ${doubled}`;
+    }
+  }
+});
+
 // ---- helpers ------------------------------------------------------------------------------------
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -232,6 +247,35 @@ test('waitForExternalEvent completes when the event is raised', async () => {
   // The client treats "not running" (410) as success: no error, no effect.
   await expect(backend.raiseEvent('approval-1', 'Approval', 'late')).resolves.toBe(false);
   await expect(backend.raiseEvent('nobody', 'Approval', 1)).rejects.toMatchObject({ status: 404 });
+});
+
+describe.each([
+  ['V1', ReplaySchema.V1],
+  ['V3', ReplaySchema.V3],
+])('a timer raced in several Task.any calls (%s)', (_name, replaySchemaVersion) => {
+  test('is one timer: the loop goes on after each event and completes', async () => {
+    const backend = backendWith({ replaySchemaVersion });
+    await backend.startNew('toyDeadlineLoop', { instanceId: `deadline-loop-${replaySchemaVersion}` });
+    await backend.idle();
+    for (const answer of [1, 2]) {
+      await backend.raiseEvent(`deadline-loop-${replaySchemaVersion}`, 'Answer', answer);
+      await backend.idle();
+    }
+    expect(backend.getStatus(`deadline-loop-${replaySchemaVersion}`)).toMatchObject({ runtimeStatus: 'Completed', output: 'done with 4' });
+    expect(eventTypes(backend, `deadline-loop-${replaySchemaVersion}`).filter((type) => type === 'TimerCreated')).toHaveLength(1);
+  });
+
+  test('still fires when no event comes', async () => {
+    const backend = backendWith({ replaySchemaVersion });
+    await backend.startNew('toyDeadlineLoop', { instanceId: `deadline-fires-${replaySchemaVersion}` });
+    await backend.idle();
+    await backend.raiseEvent(`deadline-fires-${replaySchemaVersion}`, 'Answer', 1);
+    await backend.idle();
+    advance(60_001);
+    await backend.fireDueTimers();
+    await backend.idle();
+    expect(backend.getStatus(`deadline-fires-${replaySchemaVersion}`)).toMatchObject({ runtimeStatus: 'Completed', output: 'deadline after 1 answers' });
+  });
 });
 
 test('an event raised before the orchestrator waits for it is not lost', async () => {

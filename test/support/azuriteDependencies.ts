@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { BlobServiceClient, ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { AirlockConfig } from '../../src/config';
+import { AirlockConfig, DEFAULT_ALLOWED_FILE_TYPES } from '../../src/config';
 import { AirlockFile, AirlockRequest, newDraftRequest, withStatus } from '../../src/domain/request';
 import { AIRLOCK_SYSTEM, UserRef } from '../../src/domain/roles';
 import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src/domain/stages';
@@ -66,7 +66,9 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
       storage: { endpointTemplate, auth: { kind: 'account-key', keys: stageKeys } },
       sasExpiryMinutes: 60,
       maxFilesPerRequest: maxFiles,
-      scanner: 'none',
+      maxFileSizeBytes: 1024 * 1024 * 1024,
+      allowedFileTypes: [...DEFAULT_ALLOWED_FILE_TYPES],
+      scanner: { kind: 'none' },
     };
     const store = await TableRequestStore.connect({ connectionString, tableName: REQUESTS_TABLE });
     const storage = new BlobStageStorage({ treId, endpointTemplate, auth: { kind: 'account-key', keys: stageKeys } });

@@ -1,7 +1,13 @@
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
+import { withChanges } from '../../domain/request';
+import { AIRLOCK_SYSTEM } from '../../domain/roles';
+import { summarizeScan, withScanResult } from '../../domain/scan';
 import { getDependencies } from '../../infra/dependencies';
+import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { requestOf } from './requestOf';
+import { epochSeconds, readStoredRequest, updateStoredRequest } from './storedRequest';
 
 /**
  * A scan verdict: `clean` and `threat` are final; `pending` means the verdict will arrive as an
@@ -10,14 +16,20 @@ import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
 export type ScanOutcome =
   | { outcome: 'clean'; message: string }
   | { outcome: 'threat'; message: string }
-  | { outcome: 'pending'; timeoutMinutes: number };
+  | { outcome: 'pending'; message: string; timeoutMinutes: number };
 
-export const requestScan: ActivityHandler = async (_input: LifecycleInput): Promise<ScanOutcome> => {
+/** Runs the configured malware scanner on the in-progress copies and records its report entries. */
+export const requestScan: ActivityHandler = async (input: LifecycleInput): Promise<ScanOutcome> => {
   const deps = await getDependencies();
-  switch (deps.config.scanner) {
-    case 'none':
-      return { outcome: 'clean', message: 'not scanned: scanning is disabled' };
-  }
+  const request = await readStoredRequest(deps, input);
+  const entries = await deps.scanner.scanFiles(containerFor(requestOf(input), 'in_progress'), request.files, request.scanReport ?? []);
+  const stored = await updateStoredRequest(deps, input, (current) =>
+    withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), {
+      scanReport: entries.reduce(withScanResult, current.scanReport ?? []),
+    }),
+  );
+  const summary = summarizeScan(stored.scanReport ?? [], stored.files.map((file) => file.name), [deps.scanner.engine]);
+  return summary.outcome === 'pending' ? { ...summary, timeoutMinutes: deps.scanner.timeoutMinutes ?? 180 } : summary;
 };
 
 df.app.activity(ACTIVITIES.requestScan, { handler: requestScan });

@@ -20,12 +20,16 @@ export async function health(_request: HttpRequest, context: InvocationContext):
     context.error('configuration', error);
     return json(503, { status: 'unavailable', detail: 'the airlock is not configured correctly; see its log' });
   }
-  const dependencies = { requestStore: await probe(() => deps.store.ping()), stageStorage: await probe(() => deps.storage.ping()) };
+  const dependencies = {
+    requestStore: await probe(() => deps.store.ping()),
+    stageStorage: await probe(() => deps.storage.ping()),
+    malwareScanner: await probe(() => deps.scanner.ping()),
+  };
   const healthy = Object.values(dependencies).every((state) => state === 'ok');
   return json(healthy ? 200 : 503, {
     status: healthy ? 'ok' : 'degraded',
     dependencies,
-    scanning: deps.config.scanner === 'none' ? 'disabled: files are not scanned for malware' : deps.config.scanner,
+    scanning: deps.scanner.description,
   });
 }
 

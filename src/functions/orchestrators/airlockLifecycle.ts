@@ -6,6 +6,7 @@ import { HashedVersions } from '../activities/hashSubmittedFiles';
 import { MoveInput } from '../activities/moveFiles';
 import { StoredStatus } from '../activities/readRequestStatus';
 import { ScanOutcome } from '../activities/requestScan';
+import { ScanSummary } from '../../domain/scan';
 import { ACTIVITIES, LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../lifecycleNames';
 
 /**
@@ -40,21 +41,26 @@ function* statusAfter(context: OrchestrationContext, request: LifecycleInput, st
 }
 
 /**
- * The scan wait point: a verdict now (ClamAV, or scanning disabled), or later as a ScanResult event.
- * No verdict before the deadline fails closed: unscanned data never reaches review.
+ * The scan wait point: a verdict now (ClamAV, or scanning disabled), or verdicts that arrive later
+ * as ScanResult events (Defender), each of which only prompts a fresh read of the stored report.
+ * No complete verdict before the deadline fails closed: unscanned data never reaches review.
  */
-function* scanVerdict(context: OrchestrationContext, request: LifecycleInput): Generator<Task, ScanOutcome | { outcome: 'timeout'; message: string }, any> {
+function* scanVerdict(context: OrchestrationContext, request: LifecycleInput): Generator<Task, ScanSummary | { outcome: 'timeout'; message: string }, any> {
   const first = yield* call<ScanOutcome>(context, ACTIVITIES.requestScan, request);
   if (first.outcome !== 'pending') return first;
   const deadline = new Date(context.df.currentUtcDateTime.getTime() + first.timeoutMinutes * 60_000);
   const timeout = context.df.createTimer(deadline);
-  const verdict = context.df.waitForExternalEvent(SCAN_RESULT_EVENT);
-  const winner = yield context.df.Task.any([verdict, timeout]);
-  if (winner === timeout) {
-    return { outcome: 'timeout', message: `no scan result within ${formatMinutes(first.timeoutMinutes)}; the files stay in quarantine` };
+  for (;;) {
+    const winner = yield context.df.Task.any([context.df.waitForExternalEvent(SCAN_RESULT_EVENT), timeout]);
+    if (winner === timeout) {
+      return { outcome: 'timeout', message: `no scan result within ${formatMinutes(first.timeoutMinutes)}; the files stay in quarantine` };
+    }
+    const summary = yield* call<ScanSummary>(context, ACTIVITIES.readScanOutcome, request);
+    if (summary.outcome !== 'pending') {
+      timeout.cancel();
+      return summary;
+    }
   }
-  timeout.cancel();
-  return verdict.result as ScanOutcome;
 }
 
 function formatMinutes(minutes: number): string {
@@ -104,9 +110,11 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
   progress('moving the files to the in-progress stage');
   yield* move(context, request, 'draft', 'in_progress', versions);
 
+  progress('checking the content of the files');
+  const checks = yield* call<ScanSummary>(context, ACTIVITIES.checkContent, request);
   progress('scanning', 'scan verdict');
-  const verdict = yield* scanVerdict(context, request);
-  if (verdict.outcome === 'timeout') throw new Error(verdict.message);
+  const verdict = checks.outcome === 'threat' ? checks : yield* scanVerdict(context, request);
+  if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new Error(verdict.message);
   if (verdict.outcome === 'threat') {
     yield* setStatus(context, request, 'submitted', 'blocking_in_progress', verdict.message);
     progress('moving the files to quarantine');
@@ -114,7 +122,7 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
     yield* setStatus(context, request, 'blocking_in_progress', 'blocked_by_scan', verdict.message);
     return 'blocked_by_scan';
   }
-  yield* setStatus(context, request, 'submitted', 'in_review', verdict.outcome === 'clean' ? verdict.message : undefined);
+  yield* setStatus(context, request, 'submitted', 'in_review', verdict.message);
 
   progress('in_review', 'review or cancel');
   const decision = yield* statusAfter(context, request, 'in_review');

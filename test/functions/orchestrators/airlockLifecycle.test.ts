@@ -19,6 +19,9 @@ class ScriptedAirlock {
   calls: string[] = [];
   failing = new Map<string, string>();
   scan: unknown = { outcome: 'clean', message: 'not scanned: scanning is disabled' };
+  contentChecks: unknown = { outcome: 'clean', message: 'content checks passed' };
+  /** what the stored scan report adds up to once verdicts have arrived as events */
+  report: unknown = { outcome: 'pending', message: 'awaiting a scan verdict for a.csv' };
   clock = new Date('2026-01-01T00:00:00Z');
   backend: LocalDurableBackend;
 
@@ -42,7 +45,9 @@ class ScriptedAirlock {
       activity(ACTIVITIES.readRequestStatus, () => ({ status: this.status, resourceVersion: this.version })),
       activity(ACTIVITIES.hashSubmittedFiles, () => ({ 'a.csv': '"etag-1"' })),
       activity(ACTIVITIES.moveFiles, () => ({ moved: 1 })),
+      activity(ACTIVITIES.checkContent, () => this.contentChecks),
       activity(ACTIVITIES.requestScan, () => this.scan),
+      activity(ACTIVITIES.readScanOutcome, () => this.report),
       activity(ACTIVITIES.setRequestStatus, (input) => {
         if (this.status !== input.from && this.status !== input.to) throw new Error(`stored status is ${this.status}`);
         this.store(input.to, input.statusMessage);
@@ -122,6 +127,7 @@ const UP_TO_REVIEW = [
   'provisionContainer draft',
   'hashSubmittedFiles',
   'moveFiles draft→in_progress',
+  'checkContent',
   'requestScan',
   'setRequestStatus submitted→in_review',
 ];
@@ -216,6 +222,28 @@ test('a change stored before the workflow reached its wait is not missed', async
 });
 
 describe('the scan wait point', () => {
+  test('content checks that find a problem block the request without asking the scanner', async () => {
+    const airlock = new ScriptedAirlock();
+    airlock.contentChecks = { outcome: 'threat', message: 'run.csv: the content is an executable program' };
+    await airlock.start();
+    await airlock.act('submitted');
+    expect(airlock.calls).not.toContain(ACTIVITIES.requestScan);
+    expect(airlock).toMatchObject({ status: 'blocked_by_scan', statusMessage: 'run.csv: the content is an executable program' });
+  });
+
+  test('a delayed verdict keeps the request waiting until the real one arrives', async () => {
+    const airlock = new ScriptedAirlock();
+    airlock.scan = { outcome: 'pending', timeoutMinutes: 180 };
+    await airlock.start();
+    await airlock.act('submitted');
+    await airlock.raise(SCAN_RESULT_EVENT, { name: 'a.csv' });
+    await airlock.advance(100);
+    expect(airlock.status).toBe('submitted');
+    airlock.report = { outcome: 'threat', message: 'a.csv: Malicious: DOS/EICAR_Test_File' };
+    await airlock.raise(SCAN_RESULT_EVENT, { name: 'a.csv' });
+    expect(airlock.status).toBe('blocked_by_scan');
+  });
+
   test('no verdict before the deadline fails closed: never in review, files stay in quarantine', async () => {
     const airlock = new ScriptedAirlock();
     airlock.scan = { outcome: 'pending', timeoutMinutes: 180 };
@@ -234,7 +262,8 @@ describe('the scan wait point', () => {
     airlock.scan = { outcome: 'pending', timeoutMinutes: 180 };
     await airlock.start();
     await airlock.act('submitted');
-    await airlock.raise(SCAN_RESULT_EVENT, { outcome: 'threat', message: 'Malicious: Eicar-Test-Signature' });
+    airlock.report = { outcome: 'threat', message: 'Malicious: Eicar-Test-Signature' };
+    await airlock.raise(SCAN_RESULT_EVENT, { name: 'a.csv' });
     expect(airlock.callsAfterStart().slice(-3)).toEqual([
       'setRequestStatus submitted→blocking_in_progress',
       'moveFiles in_progress→blocked',
@@ -244,13 +273,16 @@ describe('the scan wait point', () => {
     expect(airlock.runtime.output).toBe('blocked_by_scan');
   });
 
-  test('a clean verdict that arrives as an event leads to review, and the deadline timer is cancelled', async () => {
+  test('verdicts arrive one file at a time: review only when all are clean, and the deadline timer is cancelled', async () => {
     const airlock = new ScriptedAirlock();
     airlock.scan = { outcome: 'pending', timeoutMinutes: 180 };
     await airlock.start();
     await airlock.act('submitted');
-    await airlock.raise(SCAN_RESULT_EVENT, { outcome: 'clean', message: 'No threats found' });
-    expect(airlock).toMatchObject({ status: 'in_review', statusMessage: 'No threats found' });
+    await airlock.raise(SCAN_RESULT_EVENT, { name: 'a.csv' });
+    expect(airlock.status).toBe('submitted');
+    airlock.report = { outcome: 'clean', message: 'no threats found in 2 files' };
+    await airlock.raise(SCAN_RESULT_EVENT, { name: 'b.csv' });
+    expect(airlock).toMatchObject({ status: 'in_review', statusMessage: 'no threats found in 2 files' });
     await airlock.advance(24 * 60);
     expect(airlock.status).toBe('in_review');
   });

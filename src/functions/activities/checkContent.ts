@@ -1,0 +1,45 @@
+import * as df from 'durable-functions';
+import { ActivityHandler } from 'durable-functions';
+import { checkRequestFiles } from '../../domain/contentPolicy';
+import { withChanges } from '../../domain/request';
+import { AIRLOCK_SYSTEM } from '../../domain/roles';
+import { FileScanResult, ScanSummary, summarizeScan, withScanResult } from '../../domain/scan';
+import { getDependencies } from '../../infra/dependencies';
+import { inspectFile } from '../../infra/scanning/contentInspector';
+import { containerFor } from '../../infra/stageStorage';
+import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { requestOf } from './requestOf';
+import { epochSeconds, readStoredRequest, updateStoredRequest } from './storedRequest';
+
+/**
+ * The airlock's own checks of the in-progress copies, whatever the malware scanner: size, count,
+ * type from content against the workspace's allow-list, and what is inside archives. A finding
+ * blocks the request with the reason.
+ */
+export const checkContent: ActivityHandler = async (input: LifecycleInput): Promise<ScanSummary> => {
+  const deps = await getDependencies();
+  const request = await readStoredRequest(deps, input);
+  const policy = deps.contentPolicy;
+  const container = containerFor(requestOf(input), 'in_progress');
+  const countFindings = checkRequestFiles(request.files.length, policy);
+  const entries: FileScanResult[] = [];
+  for (const file of request.files) {
+    const inspection = await inspectFile(deps.storage, container, file.name, policy);
+    const findings = [...countFindings, ...inspection.findings];
+    const members = inspection.members?.length ? `; members: ${inspection.members.join(', ')}` : '';
+    entries.push({
+      name: file.name,
+      sha256: file.sha256,
+      verdict: findings.length ? 'policy_violation' : 'clean',
+      engine: 'content-checks',
+      details: findings.length ? findings.map((finding) => finding.message).join('; ') : `content is ${inspection.type}${members}`,
+      scannedAt: epochSeconds(deps),
+    });
+  }
+  const stored = await updateStoredRequest(deps, input, (current) =>
+    withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), { scanReport: entries.reduce(withScanResult, current.scanReport ?? []) }),
+  );
+  return summarizeScan(stored.scanReport ?? [], stored.files.map((file) => file.name), ['content-checks']);
+};
+
+df.app.activity(ACTIVITIES.checkContent, { handler: checkContent });

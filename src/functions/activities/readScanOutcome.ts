@@ -1,0 +1,15 @@
+import * as df from 'durable-functions';
+import { ActivityHandler } from 'durable-functions';
+import { ScanSummary, summarizeScan } from '../../domain/scan';
+import { getDependencies } from '../../infra/dependencies';
+import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { readStoredRequest } from './storedRequest';
+
+/** After a ScanResult event: what the stored report now adds up to. The event itself is only a nudge. */
+export const readScanOutcome: ActivityHandler = async (input: LifecycleInput): Promise<ScanSummary> => {
+  const deps = await getDependencies();
+  const request = await readStoredRequest(deps, input);
+  return summarizeScan(request.scanReport ?? [], request.files.map((file) => file.name), [deps.scanner.engine]);
+};
+
+df.app.activity(ACTIVITIES.readScanOutcome, { handler: readScanOutcome });
