@@ -16,6 +16,7 @@ import './functions/http/reviewRequest';
 import './functions/http/revokeRequest';
 import './functions/http/listMyRequests';
 import './functions/http/health';
+import './functions/events/defenderScanResult';
 import './functions/orchestrators/airlockLifecycle';
 import './functions/activities/provisionContainer';
 import './functions/activities/readRequestStatus';

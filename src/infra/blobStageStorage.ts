@@ -205,6 +205,8 @@ export class BlobStageStorage implements StageStorage {
       if (statusOf(error) === 412) {
         throw new ConflictError(`${name} in ${container.label} changed since it was read (etag ${options.etag}); not deleted`);
       }
+      // A blob in a container that is already gone is as deleted as it gets.
+      if (statusOf(error) === 404) return;
       throw error;
     }
   }

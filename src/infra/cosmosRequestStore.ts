@@ -88,6 +88,17 @@ export class CosmosRequestStore implements RequestStore {
     }
   }
 
+  async getById(id: string): Promise<AirlockRequest | undefined> {
+    try {
+      const { resources } = await this.container.items
+        .query<StoredItem>({ query: 'SELECT * FROM c WHERE c.id = @id', parameters: [{ name: '@id', value: id }] })
+        .fetchAll();
+      return onlyMatch(resources.map(fromStoredItem), id);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
   async replace(request: AirlockRequest): Promise<AirlockRequest> {
     if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
     try {
@@ -213,6 +224,14 @@ function fromStoredItem(item: StoredItem): AirlockRequest {
 function requireResource(resource: StoredItem | undefined, id: string): StoredItem {
   if (!resource) throw new DependencyError(`request store unavailable: the write of request ${id} returned no document`);
   return resource;
+}
+
+/** Ids are unique only within a partition in Cosmos; ours are UUIDs, so a second match is corruption, not a choice. */
+function onlyMatch(requests: AirlockRequest[], id: string): AirlockRequest | undefined {
+  if (requests.length > 1) {
+    throw new Error(`Airlock request ${id} is stored in ${requests.length} workspaces (${requests.map((r) => r.workspaceId).join(', ')})`);
+  }
+  return requests[0];
 }
 
 function changedBySomeoneElse(id: string): ConflictError {

@@ -21,6 +21,12 @@ export interface CrossWorkspaceQuery extends ListQuery {
 export interface RequestStore {
   create(request: AirlockRequest): Promise<AirlockRequest>;
   get(workspaceId: string, id: string): Promise<AirlockRequest | undefined>;
+  /**
+   * The request with this id in whichever workspace holds it, for callers that know only the id
+   * (a Defender scan result names the request's container, not its workspace). A query across
+   * partitions, so slower than `get`; ids are UUIDs, so two matches mean the store is corrupt (throws).
+   */
+  getById(id: string): Promise<AirlockRequest | undefined>;
   replace(request: AirlockRequest): Promise<AirlockRequest>;
   list(workspaceId: string, query: ListQuery): Promise<RequestPage>;
   listAll(query: CrossWorkspaceQuery): Promise<RequestPage>;

@@ -91,6 +91,16 @@ export class TableRequestStore implements RequestStore {
     }
   }
 
+  async getById(id: string): Promise<AirlockRequest | undefined> {
+    await this.ensureTable();
+    const matches = await this.readAll(odata`RowKey eq ${id}`);
+    // RowKeys are unique only within a partition; ours are UUIDs, so a second match is corruption.
+    if (matches.length > 1) {
+      throw new Error(`Airlock request ${id} is stored in ${matches.length} workspaces (${matches.map((r) => r.workspaceId).join(', ')})`);
+    }
+    return matches[0];
+  }
+
   async replace(request: AirlockRequest): Promise<AirlockRequest> {
     if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
     await this.ensureTable();

@@ -1,6 +1,7 @@
 /**
  * The HTTP half of the local host: a node:http server that serves every captured httpTrigger
- * registration under `/<routePrefix>/<route>` with a real HttpRequest and InvocationContext, and
+ * registration under `/<routePrefix>/<route>` with a real HttpRequest and InvocationContext, delivers
+ * Event Grid events to eventGridTrigger registrations (eventGridDelivery.ts), and
  * answers the Durable Functions extension's RPC endpoint so the real DurableClient inside those
  * functions (axios, over HTTP) drives the LocalDurableBackend exactly as it would drive Azure.
  */
@@ -9,6 +10,7 @@ import { createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders
 import type { AddressInfo, Socket } from 'node:net';
 import type { LocalDurableBackend } from './durableBackend';
 import { DURABLE_RPC_BASE_PATH, handleDurableRpc } from './durableRpc';
+import { eventGridWebhookRoutes } from './eventGridDelivery';
 import { Registration, triggerOf } from './functionsCore';
 import { createInvocationContext } from './invocationContext';
 import { consoleLog, formatLogLine, LocalLog } from './localLog';
@@ -65,7 +67,10 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   const log = options.log ?? consoleLog;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const routes = functionRoutes(options.registrations, options.routePrefix ?? 'api');
-  const extraRoutes = options.extraRoutes ?? [];
+  const extraRoutes = [
+    ...(options.extraRoutes ?? []),
+    ...eventGridWebhookRoutes({ registrations: options.registrations, invocationContext: invocationContextFor, log }),
+  ];
   const sockets = new Set<Socket>();
   let origin = '';
   let closing = false;
@@ -122,8 +127,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     body: Buffer,
     res: ServerResponse,
   ): Promise<void> {
-    const context = createInvocationContext(route.registration, log);
-    connectDurableClients(context);
+    const context = invocationContextFor(route.registration);
     const request = new HttpRequest({
       method: req.method,
       url: new URL(req.url ?? '/', `http://${req.headers.host ?? new URL(origin).host}`).href,
@@ -140,6 +144,13 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     const cookies = [...response.headers.getSetCookie(), ...response.cookies.map(serializeCookie)];
     if (cookies.length > 0) headers['set-cookie'] = cookies;
     send(res, response.status, headers, Buffer.from(await response.arrayBuffer()));
+  }
+
+  /** The context of one invocation of any trigger type, as the worker would build it. */
+  function invocationContextFor(registration: Registration): InvocationContext {
+    const context = createInvocationContext(registration, log);
+    connectDurableClients(context);
+    return context;
   }
 
   /** What the extension would bind to a durableClient input, pointed back at this host. */

@@ -288,6 +288,30 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       expect(await store.get(randomUUID(), created.id)).toBeUndefined();
     });
 
+    test('getById finds a request in whichever workspace holds it', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }));
+      // A neighbour in another workspace must not be mistaken for it.
+      await store.create(draft({ workspaceId: randomUUID() }));
+      expect(await store.getById(created.id)).toEqual(created);
+      const replaced = await store.replace(withStatus(created, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 5 }));
+      expect(await store.getById(created.id)).toEqual(replaced);
+    });
+
+    test('getById of an unknown id is undefined', async () => {
+      expect(await store.getById(randomUUID())).toBeUndefined();
+    });
+
+    test('getById treats the id as data, not query text', async () => {
+      await store.create(draft({ workspaceId: randomUUID() }));
+      expect(await store.getById("x' or RowKey ne 'x")).toBeUndefined();
+      expect(await store.getById('" OR c.id != "')).toBeUndefined();
+    });
+
+    test('an unreachable store fails getById with DependencyError', async () => {
+      const unreachable = await running.unreachable();
+      await expect(unreachable.getById(randomUUID())).rejects.toBeInstanceOf(DependencyError);
+    });
+
     test('a large document (history of 300 items) round-trips', async () => {
       let request = withStatus(draft({ workspaceId: randomUUID() }), { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 1 });
       const cycle: Array<[RequestStatus, TransitionTrigger]> = [

@@ -13,8 +13,9 @@ import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src
 import { RequestStatus, RequestType } from '../../src/domain/status';
 import { LifecycleInput } from '../../src/functions/lifecycleNames';
 import { BlobStageStorage } from '../../src/infra/blobStageStorage';
-import { Dependencies, setDependencies } from '../../src/infra/dependencies';
+import { contentPolicyFor, Dependencies, setDependencies } from '../../src/infra/dependencies';
 import { TokenValidator } from '../../src/infra/identity/tokenValidator';
+import { DisabledScanner } from '../../src/infra/scanning/disabledScanner';
 import { ContainerRef } from '../../src/infra/stageStorage';
 import { TableRequestStore } from '../../src/infra/tableRequestStore';
 import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
@@ -77,7 +78,18 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
         throw new Error('identity is not available in activity tests');
       },
     };
-    const deps: Dependencies = { config, store, storage, identity, now: options.now ?? (() => new Date()), newId: () => randomUUID() };
+    const now = options.now ?? (() => new Date());
+    const deps: Dependencies = {
+      config,
+      store,
+      storage,
+      identity,
+      // As the app builds them for scanner 'none': every file recorded as not scanned.
+      scanner: new DisabledScanner(now),
+      contentPolicy: contentPolicyFor(config),
+      now,
+      newId: () => randomUUID(),
+    };
     setDependencies(deps);
 
     const blobContainer = (accountName: string, containerName: string): ContainerClient => {

@@ -1,5 +1,7 @@
+import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
+import { NotFoundError } from '../../domain/errors';
 import { Stage } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
@@ -23,7 +25,7 @@ export class IntegrityError extends Error {}
  * the copy checked against the digest recorded at submit, and only then the source deleted. Safe to
  * run again after a partial run: a file already moved is verified at its destination instead.
  */
-export const moveFiles: ActivityHandler = async (input: MoveInput): Promise<{ moved: number }> => {
+export const moveFiles: ActivityHandler = async (input: MoveInput, context: InvocationContext): Promise<{ moved: number }> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input.request);
   const source = containerFor(requestOf(input.request), input.from);
@@ -31,6 +33,7 @@ export const moveFiles: ActivityHandler = async (input: MoveInput): Promise<{ mo
   const present = new Map((await deps.storage.listFiles(source)).map((file) => [file.name, file]));
   await deps.storage.ensureContainer(destination);
 
+  if (request.files.length === 0) throw new IntegrityError('the request records no files, so there is nothing to move');
   for (const file of request.files) {
     if (!file.sha256) throw new IntegrityError(`file '${file.name}' has no recorded SHA-256; it cannot be moved unverified`);
     if (present.has(file.name)) {
@@ -39,7 +42,10 @@ export const moveFiles: ActivityHandler = async (input: MoveInput): Promise<{ mo
         metadata: { airlock_request_id: request.id, airlock_sha256: file.sha256, airlock_stage: input.to },
       });
     }
-    const copy = await deps.storage.hashFile(destination, file.name).catch(() => undefined);
+    const copy = await deps.storage.hashFile(destination, file.name).catch((error) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
     if (!copy) throw new IntegrityError(`file '${file.name}' is missing: it is neither in the ${input.from} nor the ${input.to} stage`);
     if (copy.sha256 !== file.sha256) {
       throw new IntegrityError(
@@ -48,7 +54,11 @@ export const moveFiles: ActivityHandler = async (input: MoveInput): Promise<{ mo
     }
   }
   // Only once every copy is verified does the source go; until then the source is the copy of record.
-  await deps.storage.deleteContainer(source);
+  for (const file of request.files) await deps.storage.deleteFile(source, file.name);
+  // A file that was never part of the request (uploaded after submit) is not ours to delete.
+  const strays = await deps.storage.listFiles(source);
+  if (strays.length === 0) await deps.storage.deleteContainer(source);
+  else context.warn(`request ${request.id}: ${strays.length} file(s) not part of the request stay in the ${input.from} stage: ${strays.map((f) => f.name).join(', ')}`);
   return { moved: request.files.length };
 };
 

@@ -62,6 +62,23 @@ describe('moveFiles', () => {
     expect(await env.containerExists(containerFor(request, 'draft'))).toBe(false);
   });
 
+  test('a file uploaded to the draft after submit is not part of the request: not moved, and not deleted either', async () => {
+    const { request, versions } = await submittedWith({ 'cohort.csv': Buffer.from('a,b\n') });
+    await env.upload(containerFor(request, 'draft'), 'late.csv', Buffer.from('uploaded after submit'));
+
+    await expect(move(request, 'draft', 'in_progress', versions)).resolves.toEqual({ moved: 1 });
+
+    expect(await namesIn(request, 'in_progress')).toEqual(['cohort.csv']);
+    expect(await namesIn(request, 'draft')).toEqual(['late.csv']);
+  });
+
+  test('a request that records no files moves nothing and deletes nothing', async () => {
+    const request = await createStoredRequest(env.deps, { status: 'submitted' });
+    await env.upload(containerFor(request, 'draft'), 'data.csv', Buffer.from('x'));
+    await expect(move(request, 'draft', 'in_progress')).rejects.toThrow(IntegrityError);
+    expect(await namesIn(request, 'draft')).toEqual(['data.csv']);
+  });
+
   test('running the same move again after it completed succeeds by verifying what is at the destination', async () => {
     const files = researcherFiles();
     const { request, versions } = await submittedWith(files);

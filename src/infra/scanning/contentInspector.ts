@@ -1,0 +1,601 @@
+/**
+ * The content checks of one file of a request's in-progress copy: the pure checks of
+ * `contentPolicy` on its first bytes and size, and, for a zip, an inspection of its members.
+ *
+ * Everything is read through `StageStorage.readFile` in byte ranges: the head of the file, the zip's
+ * central directory and its members' data, never the whole blob at once. Zips are read with yauzl
+ * through a random-access reader over those ranges. Member data is streamed; only a nested zip
+ * (at most NESTED_ZIP_MEMORY_LIMIT_BYTES) is held in memory, because it must be read at random.
+ *
+ * Fail closed: a zip that cannot be read, a member that cannot be inflated or whose header lies is a
+ * finding. Bad content never throws; only storage failures do (and a blob that changes while it is
+ * read), so the activity is retried rather than a verdict made on bytes we never saw.
+ */
+import { PassThrough, Readable } from 'node:stream';
+import * as yauzl from 'yauzl';
+import {
+  checkFile,
+  classifyFile,
+  CONTENT_HEAD_BYTES,
+  CONTENT_TAIL_BYTES,
+  ContentPolicy,
+  describeBytes,
+  describeContent,
+  detectContentType,
+  FileType,
+  Finding,
+  FindingRule,
+  isZipMagic,
+  typeFromExtension,
+} from '../../domain/contentPolicy';
+import { ConflictError, NotFoundError } from '../../domain/errors';
+import { ContainerRef, StageStorage } from '../stageStorage';
+
+export interface FileInspection {
+  /** The type the allow-list judged (see `classifyFile`). */
+  type: FileType;
+  findings: Finding[];
+  /** For a zip: its members, nested ones as `inner.zip > name`, capped at MAX_MEMBERS_LISTED. */
+  members?: string[];
+}
+
+/** A nested zip must be read into memory (yauzl needs random access); bigger ones are a finding. */
+export const NESTED_ZIP_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const MAX_MEMBERS_LISTED = 1_000;
+/** Each member costs reads and memory for its metadata; an archive with more is blocked, not half-checked. */
+export const MAX_MEMBERS_INSPECTED = 10_000;
+/** A zip bomb of ten thousand members should not yield ten thousand lines for the researcher. */
+const MAX_FINDINGS_PER_RULE = 20;
+/** Reads of zip metadata are rounded up to this, so one request serves many small headers. */
+const READ_BLOCK_BYTES = 64 * 1024;
+const CACHED_BLOCKS = 4;
+const MEMBER_PATH_SEPARATOR = ' > ';
+
+const ZIP_OPTIONS: yauzl.Options = {
+  lazyEntries: true,
+  autoClose: false,
+  decodeStrings: true, // also rejects absolute and ../ member names: such a zip is unreadable to us
+  // Off because we count the inflated bytes ourselves: a member expanding beyond its declared size
+  // must be a finding of its own, not one of yauzl's stream errors.
+  validateEntrySizes: false,
+  strictFileNames: false,
+};
+
+export async function inspectFile(storage: StageStorage, ref: ContainerRef, name: string, policy: ContentPolicy): Promise<FileInspection> {
+  const blob = await BlobSnapshot.open(storage, ref, name);
+  const head = await blob.readBytes(0, Math.min(CONTENT_HEAD_BYTES, blob.size));
+  const tail = detectContentType(head) === 'parquet' ? await blob.readBytes(blob.size - CONTENT_TAIL_BYTES, CONTENT_TAIL_BYTES) : undefined;
+  const sample = { name, size: blob.size, head, tail };
+  const { type, detected } = classifyFile(sample);
+  const findings = checkFile(sample, policy);
+  if (detected !== 'zip') return { type, findings };
+
+  const inspection = new ArchiveInspection(name, policy, blob);
+  await inspection.inspectZip(() => openZip(new StageZipReader(blob), blob.size), [], 1);
+  return { type, findings: [...findings, ...inspection.findings.toArray()], members: inspection.members.toArray() };
+}
+
+type MemberPath = readonly string[];
+
+/** The state of one file's archive inspection, across all its nesting levels. */
+class ArchiveInspection {
+  readonly findings: FindingList;
+  readonly members = new MemberList();
+  private readonly budget: InflateBudget;
+
+  constructor(
+    private readonly fileName: string,
+    private readonly policy: ContentPolicy,
+    private readonly blob: BlobSnapshot,
+  ) {
+    this.findings = new FindingList(fileName);
+    this.budget = new InflateBudget(policy.maxExpandedBytes);
+  }
+
+  /** Inspects the zip `open` yields, found at `path` inside the file, `depth` zips deep (the file itself is 1). */
+  async inspectZip(open: () => Promise<yauzl.ZipFile>, path: MemberPath, depth: number): Promise<void> {
+    let zip: yauzl.ZipFile;
+    try {
+      zip = await open();
+    } catch (error) {
+      this.unreadable(path, error);
+      return;
+    }
+    try {
+      if (zip.entryCount > MAX_MEMBERS_INSPECTED) {
+        this.findings.add('archive-size', `${this.describe(path, 'the zip')} has ${zip.entryCount} members; at most ${MAX_MEMBERS_INSPECTED} can be checked`);
+        return;
+      }
+      const entries = await readEntries(zip);
+      const readable = this.checkHeaders(entries, path);
+      for (const entry of readable) {
+        if (this.budget.exhausted) break;
+        await this.inspectMember(zip, entry, [...path, entry.fileName], depth);
+      }
+    } catch (error) {
+      this.unreadable(path, error);
+    } finally {
+      zip.close();
+    }
+  }
+
+  /** What the central directory alone tells; returns the members whose content is worth reading. */
+  private checkHeaders(entries: readonly yauzl.Entry[], path: MemberPath): yauzl.Entry[] {
+    const readable: yauzl.Entry[] = [];
+    let declaredTotal = 0;
+    for (const entry of entries) {
+      const memberPath = [...path, entry.fileName];
+      this.members.add(memberPath.join(MEMBER_PATH_SEPARATOR));
+      if (isDirectory(entry)) continue;
+      declaredTotal += entry.uncompressedSize;
+      const finding = this.headerFinding(entry, memberPath);
+      if (finding) this.findings.add(finding.rule, finding.message);
+      else readable.push(entry);
+    }
+    // No separate check of the archive's overall ratio: it cannot exceed the largest member's.
+    if (declaredTotal > this.policy.maxExpandedBytes) {
+      this.findings.add(
+        'archive-size',
+        `${this.describe(path, 'the zip')} expands to ${describeBytes(declaredTotal)}, over this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`,
+      );
+    }
+    return readable;
+  }
+
+  private headerFinding(entry: yauzl.Entry, memberPath: MemberPath): Finding | undefined {
+    const member = this.describe(memberPath);
+    if (entry.isEncrypted()) {
+      return { rule: 'archive-encrypted', message: `${member} is encrypted; encrypted content cannot be checked, so remove the password` };
+    }
+    if (entry.compressionMethod !== STORED && entry.compressionMethod !== DEFLATED) {
+      return {
+        rule: 'archive-unreadable',
+        message: `${member} uses compression method ${entry.compressionMethod}, which cannot be checked; re-create the zip with standard (deflate) compression`,
+      };
+    }
+    if (entry.compressionMethod === STORED && entry.compressedSize !== entry.uncompressedSize) {
+      return { rule: 'archive-unreadable', message: `${member} has inconsistent sizes in its header; the zip is damaged` };
+    }
+    const ratio = compressionRatio(entry);
+    if (ratio > this.policy.maxCompressionRatio) {
+      return {
+        rule: 'archive-ratio',
+        message:
+          `${member} expands ${describeRatio(ratio)}:1 (${describeBytes(entry.uncompressedSize)} from ${describeBytes(entry.compressedSize)}), ` +
+          `over the limit of ${this.policy.maxCompressionRatio}:1 (such archives are treated as zip bombs)`,
+      };
+    }
+    if (typeFromExtension(entry.fileName) === 'executable') {
+      return { rule: 'executable', message: `${member} is a program or script (by its extension); executables cannot pass the airlock` };
+    }
+    return undefined;
+  }
+
+  private async inspectMember(zip: yauzl.ZipFile, entry: yauzl.Entry, memberPath: MemberPath, depth: number): Promise<void> {
+    const member = this.describe(memberPath);
+    let content: MemberContent;
+    try {
+      content = await this.readMember(zip, entry, depth);
+    } catch (error) {
+      this.unreadable(memberPath, error);
+      return;
+    }
+    switch (content.outcome) {
+      case 'over-declared-size':
+        this.findings.add(
+          'archive-size',
+          `${member} expands to more than the ${describeBytes(entry.uncompressedSize)} its header declares (such archives are treated as zip bombs)`,
+        );
+        return;
+      case 'under-declared-size':
+        this.findings.add('archive-unreadable', `${member} expands to less than its header declares; the zip is damaged`);
+        return;
+      case 'over-budget':
+        this.findings.add('archive-size', `${this.describe([], 'the zip')} expands to more than this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`);
+        return;
+      case 'complete':
+      case 'head-only':
+        break;
+    }
+    if (detectContentType(content.head) === 'executable') {
+      this.findings.add('executable', `${member} is ${describeContent('executable')}; executables cannot pass the airlock`);
+      return;
+    }
+    if (!isNestedZip(entry, content.head)) return;
+    if (depth + 1 > this.policy.maxArchiveDepth) {
+      this.findings.add('archive-depth', `${member} is a zip nested ${depth + 1} levels deep; at most ${this.policy.maxArchiveDepth} levels are allowed`);
+      return;
+    }
+    if (!content.whole) {
+      this.findings.add(
+        'archive-size',
+        `${member} is a nested zip of ${describeBytes(entry.uncompressedSize)}, too large to inspect (at most ${describeBytes(NESTED_ZIP_MEMORY_LIMIT_BYTES)}); add its files to the outer zip instead`,
+      );
+      return;
+    }
+    const bytes = content.whole;
+    await this.inspectZip(() => openZipInMemory(bytes), memberPath, depth + 1);
+  }
+
+  /**
+   * A deflated member is inflated to its end, counting the real bytes: headers can lie, so the
+   * declared size is only trusted once the data bore it out. A stored member's size is its span in
+   * the file, so only its head is read, unless it is a nested zip to open.
+   */
+  private async readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, depth: number): Promise<MemberContent> {
+    const opensAsNestedZip = (head: Buffer) =>
+      isNestedZip(entry, head) && depth + 1 <= this.policy.maxArchiveDepth && entry.uncompressedSize <= NESTED_ZIP_MEMORY_LIMIT_BYTES;
+    if (entry.compressionMethod === DEFLATED) {
+      return drainMember(await openEntryStream(zip, entry), {
+        declaredBytes: entry.uncompressedSize,
+        budget: this.budget,
+        // A nested zip we will not open is a finding whatever its size: no need to inflate the rest.
+        plan: (head) => (opensAsNestedZip(head) ? 'keep-whole' : isNestedZip(entry, head) ? 'head-only' : 'verify'),
+      });
+    }
+    const headBytes = Math.min(entry.compressedSize, CONTENT_HEAD_BYTES);
+    const head = await drainMember(await openEntryStream(zip, entry, { start: 0, end: headBytes }), {
+      declaredBytes: headBytes,
+      budget: this.budget,
+      plan: () => 'verify',
+    });
+    if (head.outcome !== 'complete' || !opensAsNestedZip(head.head)) return head;
+    return drainMember(await openEntryStream(zip, entry), { declaredBytes: entry.uncompressedSize, budget: this.budget, plan: () => 'keep-whole' });
+  }
+
+  /** A zip (or a member) that cannot be read is a finding, unless storage failed: then we throw. */
+  private unreadable(path: MemberPath, error: unknown): void {
+    this.blob.throwIfFailed();
+    const what = path.length ? this.describe(path) : this.describe(path, 'the zip');
+    this.findings.add('archive-unreadable', `${what} cannot be read (${reasonOf(error)}); a damaged or unusual archive cannot be checked`);
+  }
+
+  /** "data.zip: member inner.zip > tool.exe", or "data.zip: the zip" for the file itself. */
+  private describe(path: MemberPath, whenTopLevel = 'the file'): string {
+    if (!path.length) return `${this.fileName}: ${whenTopLevel}`;
+    return `${this.fileName}: member ${path.join(MEMBER_PATH_SEPARATOR)}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading members
+
+const STORED = 0;
+const DEFLATED = 8;
+
+/** `head-only`: the read stopped after the head on purpose; the rest was not needed. */
+type MemberOutcome = 'complete' | 'head-only' | 'over-declared-size' | 'under-declared-size' | 'over-budget';
+
+interface MemberContent {
+  outcome: MemberOutcome;
+  /** the first CONTENT_HEAD_BYTES (or fewer) */
+  head: Buffer;
+  /** all of it, when the plan was `keep-whole` and it was read to the end */
+  whole?: Buffer;
+}
+
+/** What to do with a member once its head is known: keep all of it, read it to the end without keeping it, or stop. */
+type ReadPlan = 'keep-whole' | 'verify' | 'head-only';
+
+interface DrainLimits {
+  declaredBytes: number;
+  budget: InflateBudget;
+  plan(head: Buffer): ReadPlan;
+}
+
+/** Reads a member's bytes as they are inflated, stopping as soon as a limit is crossed. */
+async function drainMember(stream: Readable, limits: DrainLimits): Promise<MemberContent> {
+  const headChunks: Buffer[] = [];
+  let headLength = 0;
+  let plan: ReadPlan | undefined;
+  let kept: Buffer[] = [];
+  let total = 0;
+  ignoreLateErrors(stream);
+  // Leaving the loop early destroys the stream, which stops the download and the inflation.
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limits.declaredBytes) return { outcome: 'over-declared-size', head: concatHead(headChunks) };
+    if (!limits.budget.spend(chunk.length)) return { outcome: 'over-budget', head: concatHead(headChunks) };
+    if (plan === undefined) {
+      headChunks.push(chunk);
+      headLength += chunk.length;
+      if (headLength < CONTENT_HEAD_BYTES) continue;
+      plan = limits.plan(concatHead(headChunks));
+      if (plan === 'head-only') return { outcome: 'head-only', head: concatHead(headChunks) };
+      if (plan === 'keep-whole') kept = [...headChunks];
+    } else if (plan === 'keep-whole') {
+      kept.push(chunk);
+    }
+  }
+  const head = concatHead(headChunks);
+  if (total < limits.declaredBytes) return { outcome: 'under-declared-size', head };
+  if (plan === undefined) {
+    // shorter than a head: all of it is in headChunks
+    plan = limits.plan(head);
+    kept = headChunks;
+  }
+  return { outcome: 'complete', head, whole: plan === 'keep-whole' ? Buffer.concat(kept) : undefined };
+}
+
+function concatHead(chunks: Buffer[]): Buffer {
+  return Buffer.concat(chunks).subarray(0, CONTENT_HEAD_BYTES);
+}
+
+/** The real bytes inflated from one file, across all its nested zips: the last word on its expanded size. */
+class InflateBudget {
+  private spent = 0;
+  exhausted = false;
+
+  constructor(private readonly limit: number) {}
+
+  spend(bytes: number): boolean {
+    this.spent += bytes;
+    if (this.spent > this.limit) this.exhausted = true;
+    return !this.exhausted;
+  }
+}
+
+function isDirectory(entry: yauzl.Entry): boolean {
+  return entry.fileName.endsWith('/');
+}
+
+function isNestedZip(entry: yauzl.Entry, head: Buffer): boolean {
+  return typeFromExtension(entry.fileName) === 'zip' || isZipMagic(head);
+}
+
+function compressionRatio(entry: yauzl.Entry): number {
+  if (entry.uncompressedSize === 0) return 0;
+  // Nothing expanding into something is as bad as a ratio gets.
+  return entry.compressedSize === 0 ? Infinity : entry.uncompressedSize / entry.compressedSize;
+}
+
+function describeRatio(ratio: number): string {
+  return Number.isFinite(ratio) ? String(Math.round(ratio)) : 'infinitely';
+}
+
+// ---------------------------------------------------------------------------------------------
+// yauzl, with promises (the v2 typings have none)
+
+function openZip(reader: StageZipReader, size: number): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromRandomAccessReader(reader, size, { ...ZIP_OPTIONS }, (error, zip) => (error ? reject(error) : resolve(withErrorsHandled(zip))));
+  });
+}
+
+function openZipInMemory(bytes: Buffer): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(bytes, { ...ZIP_OPTIONS }, (error, zip) => (error ? reject(error) : resolve(withErrorsHandled(zip))));
+  });
+}
+
+/** yauzl may report an error after we stopped listening (e.g. closing); unhandled, it would crash the host. */
+function withErrorsHandled(zip: yauzl.ZipFile): yauzl.ZipFile {
+  zip.on('error', () => undefined);
+  return zip;
+}
+
+function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    const onEntry = (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    };
+    const settle = () => {
+      zip.off('entry', onEntry);
+      zip.off('end', onEnd);
+      zip.off('error', onError);
+    };
+    const onEnd = () => {
+      settle();
+      resolve(entries);
+    };
+    const onError = (error: Error) => {
+      settle();
+      reject(error);
+    };
+    zip.on('entry', onEntry);
+    zip.on('end', onEnd);
+    zip.on('error', onError);
+    zip.readEntry();
+  });
+}
+
+/** The member's data: inflated, or raw bytes `start`..`end` of a stored member. */
+function openEntryStream(zip: yauzl.ZipFile, entry: yauzl.Entry, range?: { start: number; end: number }): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, stream: Readable) => (error ? reject(error) : resolve(stream));
+    try {
+      if (range) zip.openReadStream(entry, { decompress: null, decrypt: null, ...range }, done);
+      else zip.openReadStream(entry, done);
+    } catch (error) {
+      reject(error); // yauzl throws for options it finds invalid for this entry
+    }
+  });
+}
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage
+
+/**
+ * One version of one blob, read in ranges. Every read must come from the version listed at the
+ * start; a change in between is a ConflictError. The first storage failure is remembered, so a
+ * failure that reaches us through yauzl as "the zip is unreadable" can still be told apart.
+ */
+class BlobSnapshot {
+  private failure: { error: unknown } | undefined;
+
+  private constructor(
+    private readonly storage: StageStorage,
+    private readonly ref: ContainerRef,
+    readonly name: string,
+    readonly size: number,
+    private readonly etag: string,
+  ) {}
+
+  /** Lists the file for its size first: Blob Storage refuses a range read of an empty blob. */
+  static async open(storage: StageStorage, ref: ContainerRef, name: string): Promise<BlobSnapshot> {
+    const file = (await storage.listFiles(ref)).find((candidate) => candidate.name === name);
+    if (!file) throw new NotFoundError(`file ${name} not found in request ${ref.container}`);
+    return new BlobSnapshot(storage, ref, name, file.size, file.etag);
+  }
+
+  async readBytes(offset: number, count: number): Promise<Buffer> {
+    if (count <= 0) return Buffer.alloc(0);
+    try {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of await this.openSource(offset, count)) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        chunks.push(bytes);
+        length += bytes.length;
+        if (length >= count) break;
+      }
+      return Buffer.concat(chunks).subarray(0, count);
+    } catch (error) {
+      throw this.remember(error);
+    }
+  }
+
+  /** A stream of the range, returned at once (yauzl wants it synchronously) and filled once storage answers. */
+  streamRange(offset: number, count: number): Readable {
+    const output = new PassThrough();
+    let source: NodeJS.ReadableStream | undefined;
+    output.once('close', () => {
+      if (source) destroyQuietly(source);
+    });
+    this.openSource(offset, count).then(
+      (stream) => {
+        if (output.destroyed) return destroyQuietly(stream);
+        source = stream;
+        stream.once('error', (error: Error) => {
+          if (!output.destroyed) output.destroy(this.remember(error));
+        });
+        stream.pipe(output);
+      },
+      (error: Error) => output.destroy(this.remember(error)),
+    );
+    return output;
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async openSource(offset: number, count: number): Promise<NodeJS.ReadableStream> {
+    const content = await this.storage.readFile(this.ref, this.name, { offset, count });
+    if (content.etag !== this.etag) {
+      destroyQuietly(content.stream);
+      throw this.remember(new ConflictError(`${this.name} changed while its content was being checked; it will be checked again`));
+    }
+    return content.stream;
+  }
+
+  private remember<T>(error: T): T {
+    this.failure ??= { error };
+    return error;
+  }
+}
+
+/**
+ * yauzl over stage storage. Metadata reads (the end record, central directory, local headers) go
+ * through a few cached blocks, so a zip of many small members costs few requests; member data is
+ * streamed straight from storage.
+ */
+class StageZipReader extends yauzl.RandomAccessReader {
+  private readonly blocks: Array<{ start: number; bytes: Buffer }> = [];
+
+  constructor(private readonly blob: BlobSnapshot) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const cached = this.cachedSlice(start, end);
+    if (!cached) return this.blob.streamRange(start, end - start);
+    const stream = new PassThrough();
+    stream.end(cached);
+    return stream;
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (error: Error | null, bytesRead?: number) => void): void {
+    this.bytesAt(position, length).then(
+      (bytes) => {
+        bytes.copy(buffer, offset);
+        callback(null, bytes.length);
+      },
+      (error: Error) => callback(error),
+    );
+  }
+
+  private async bytesAt(position: number, length: number): Promise<Buffer> {
+    const cached = this.cachedSlice(position, position + length);
+    if (cached) return cached;
+    const blockEnd = Math.min(this.blob.size, position + Math.max(length, READ_BLOCK_BYTES));
+    const bytes = await this.blob.readBytes(position, blockEnd - position);
+    this.blocks.unshift({ start: position, bytes });
+    this.blocks.length = Math.min(this.blocks.length, CACHED_BLOCKS);
+    return bytes.subarray(0, length);
+  }
+
+  private cachedSlice(start: number, end: number): Buffer | undefined {
+    const block = this.blocks.find((candidate) => candidate.start <= start && end <= candidate.start + candidate.bytes.length);
+    return block?.bytes.subarray(start - block.start, end - block.start);
+  }
+}
+
+function destroyQuietly(stream: NodeJS.ReadableStream): void {
+  stream.on('error', () => undefined);
+  const destroyable = stream as NodeJS.ReadableStream & { destroy?: () => void };
+  destroyable.destroy?.();
+}
+
+/** Errors a stream raises after we stopped reading it (its download aborted) are no news. */
+function ignoreLateErrors(stream: Readable): void {
+  stream.on('error', () => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+/** Findings of one file, at most MAX_FINDINGS_PER_RULE per rule and a count of the rest. */
+class FindingList {
+  private readonly findings: Finding[] = [];
+  private readonly overflow = new Map<FindingRule, number>();
+
+  constructor(private readonly fileName: string) {}
+
+  add(rule: FindingRule, message: string): void {
+    if (this.findings.filter((finding) => finding.rule === rule).length < MAX_FINDINGS_PER_RULE) {
+      this.findings.push({ rule, message });
+    } else {
+      this.overflow.set(rule, (this.overflow.get(rule) ?? 0) + 1);
+    }
+  }
+
+  toArray(): Finding[] {
+    const summaries = [...this.overflow].map(([rule, count]) => ({
+      rule,
+      message: `${this.fileName}: ${count} more members with the same problem (${rule})`,
+    }));
+    return [...this.findings, ...summaries];
+  }
+}
+
+class MemberList {
+  private readonly names: string[] = [];
+  private unlisted = 0;
+
+  add(name: string): void {
+    if (this.names.length < MAX_MEMBERS_LISTED) this.names.push(name);
+    else this.unlisted += 1;
+  }
+
+  toArray(): string[] {
+    return this.unlisted ? [...this.names, `… and ${this.unlisted} more`] : [...this.names];
+  }
+}
