@@ -65,10 +65,12 @@ async function main(): Promise<void> {
 
     const clamd = await startClamd({ maxFileSizeMb: sizeMiB + 16, disableCache: true });
     cleanups.unshift(() => clamd.stop());
-    // clamdscan prefers LocalSocket when a config names both; a TCP-only config keeps (b) and (c) on the same transport.
+    // clamdscan prefers LocalSocket when a config names both; a TCP-only config keeps (b) and (c) on the
+    // same transport. clamdscan also stops sending at ITS config's StreamMaxLength (25M when absent)
+    // and then reports the truncated stream as OK, so the limit must be repeated here.
     const clamdscanConfig = join(work, 'clamdscan.conf');
     const port = new URL(clamd.address).port;
-    writeFileSync(clamdscanConfig, `TCPAddr 127.0.0.1\nTCPSocket ${port}\n`);
+    writeFileSync(clamdscanConfig, `TCPAddr 127.0.0.1\nTCPSocket ${port}\nStreamMaxLength ${sizeMiB + 16}M\n`);
     const scanner = new ClamdScanner({ address: clamd.address });
 
     const expectedSha256 = (await run('sha256sum', [localFile])).stdout.split(' ')[0];

@@ -177,12 +177,28 @@ function looksLikeSvgStart(text: Uint8Array, start: number): boolean {
       const after = text[position + 4];
       return after === undefined || isWhitespace(after) || after === char('>') || after === char('/');
     }
-    const closer = matchesAt(text, position, '<!--') ? '-->' : matchesAt(text, position, '<?') || matchesAt(text, position, '<!') ? '>' : undefined;
-    if (!closer) return false;
-    const end = indexOf(text, closer, position + 2);
+    const end = endOfProlog(text, position);
     if (end < 0) return false;
-    position = end + closer.length;
+    position = end;
   }
+}
+
+/** Where the comment, processing instruction or DOCTYPE at `position` ends; -1 if there is none. */
+function endOfProlog(text: Uint8Array, position: number): number {
+  if (matchesAt(text, position, '<!--')) return after(text, '-->', position + 4);
+  if (matchesAt(text, position, '<?')) return after(text, '?>', position + 2);
+  if (!matchesAt(text, position, '<!')) return -1;
+  // A DOCTYPE may carry an internal subset in brackets, full of '>' (Illustrator writes such).
+  const close = indexOf(text, '>', position);
+  const bracket = indexOf(text, '[', position);
+  if (bracket < 0 || (close >= 0 && close < bracket)) return close < 0 ? -1 : close + 1;
+  const subsetEnd = indexOf(text, ']', bracket);
+  return subsetEnd < 0 ? -1 : after(text, '>', subsetEnd);
+}
+
+function after(text: Uint8Array, marker: string, from: number): number {
+  const index = indexOf(text, marker, from);
+  return index < 0 ? -1 : index + marker.length;
 }
 
 /**

@@ -52,6 +52,9 @@ export interface DefenderVerdictReading {
 /** Not scanned yet, scanned later: the only Defender code that is a state rather than an outcome. */
 export const DELAYED_BY_SERVICE_CODE = 'SAM259215';
 
+/** What a file's pending entry says while Defender has postponed its scan. */
+export const DELAYED_DETAILS = 'delayed by Defender; a verdict will follow';
+
 const CLEAN_RESULT = 'no threats found';
 
 /**
@@ -120,7 +123,7 @@ export function defenderVerdict(data: Pick<DefenderScanResultData, 'scanResultTy
     case 'not scanned': {
       const reason = parseReason(details.notScannedReason);
       if (reason.code === DELAYED_BY_SERVICE_CODE) {
-        return { verdict: 'delayed', details: 'delayed by Defender; a verdict will follow', code: reason.code };
+        return { verdict: 'delayed', details: DELAYED_DETAILS, code: reason.code };
       }
       return { verdict: 'not_scanned', details: `Not scanned${reason.label}`, ...(reason.code ? { code: reason.code } : {}) };
     }

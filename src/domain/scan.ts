@@ -53,7 +53,19 @@ export function summarizeScan(
   return { outcome: 'clean', message: `no threats found in ${fileNames.length} file${fileNames.length === 1 ? '' : 's'}` };
 }
 
-/** The report with one engine's entry for a file replaced (or added). */
+/**
+ * The report with one engine's entry for a file replaced (or added). A pending entry never replaces
+ * a final verdict about the same version of the file: Defender may answer before the airlock has
+ * written down that it awaits the answer.
+ */
 export function withScanResult(report: readonly FileScanResult[], result: FileScanResult): FileScanResult[] {
-  return [...report.filter((entry) => !(entry.name === result.name && entry.engine === result.engine)), result];
+  const existing = report.find((entry) => entry.name === result.name && entry.engine === result.engine);
+  if (existing && result.verdict === 'pending' && existing.verdict !== 'pending' && sameVersion(existing.etag, result.etag)) {
+    return [...report];
+  }
+  return [...report.filter((entry) => entry !== existing), result];
+}
+
+function sameVersion(a?: string, b?: string): boolean {
+  return !!a && !!b && a.replace(/"/g, '') === b.replace(/"/g, '');
 }

@@ -91,7 +91,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     issuer = await LocalIssuer.open(dataDir, `${origin}/local-issuer`);
     await writeIssuerInfo(dataDir, issuer.issuer);
 
-    const scanning = await chooseScanner(process.env.AIRLOCK_CLAMD);
+    const scanning = await chooseScanner(process.env.AIRLOCK_CLAMD, process.env.AIRLOCK_SCANNER);
     Object.assign(process.env, {
       AIRLOCK_SCANNER: scanning.scanner,
       AIRLOCK_TRE_ID: state.treId,
@@ -138,7 +138,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
  * otherwise runs with scanning off, and says so wherever a person looks (banner, /api/health,
  * each request's status message).
  */
-async function chooseScanner(clamd: string | undefined): Promise<{ scanner: 'clamav' | 'none'; description: string }> {
+async function chooseScanner(clamd: string | undefined, requested: string | undefined): Promise<{ scanner: 'clamav' | 'none' | 'defender'; description: string }> {
+  // Defender's verdicts can be delivered by hand to /runtime/webhooks/eventgrid, exactly as Event Grid would.
+  if (requested === 'defender') return { scanner: 'defender', description: 'defender: verdicts are awaited as Event Grid events at /runtime/webhooks/eventgrid?functionName=defenderScanResult' };
   if (!clamd) return { scanner: 'none', description: 'DISABLED: files are NOT scanned for malware (set AIRLOCK_CLAMD=tcp://127.0.0.1:3310 to scan with ClamAV)' };
   try {
     await new ClamdScanner({ address: clamd, timeoutMs: 5_000 }).ping();

@@ -43,6 +43,13 @@ const SAMPLES: Record<string, Uint8Array> = {
   jsonArray: text('\n[\n  {"id": 1}\n]'),
   svg: text('<?xml version="1.0" encoding="UTF-8"?>\n<!-- figure 3 -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n<svg xmlns="http://www.w3.org/2000/svg"></svg>'),
   bareSvg: text('<svg width="10" height="10"/>'),
+  illustratorSvg: text(
+    '<?xml version="1.0" encoding="utf-8"?>\n<!-- Generator: Adobe Illustrator 24.0.0 -->\n' +
+      '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n' +
+      '\t<!ENTITY ns_extend "http://ns.adobe.com/Extensibility/1.0/">\n\t<!ENTITY ns_ai "http://ns.adobe.com/AdobeIllustrator/10.0/">\n]>\n' +
+      '<svg version="1.1" xmlns="http://www.w3.org/2000/svg"></svg>',
+  ),
+  unclosedComment: text('<!-- <svg>'),
   logLine: text('[INFO] pipeline finished\n'),
   html: text('<html><body>hi</body></html>'),
   randomBinary: bytes(0x00, 0x13, 0x37, 0xc0, 0x01, 0xd0, 0x0d, 0x00),
@@ -74,6 +81,8 @@ describe('detectContentType', () => {
     ['jsonArray', 'json'],
     ['svg', 'svg'],
     ['bareSvg', 'svg'],
+    ['illustratorSvg', 'svg'],
+    ['unclosedComment', 'txt'],
     ['logLine', 'txt'],
     ['html', 'txt'],
     ['randomBinary', 'unknown'],
@@ -274,7 +283,7 @@ describe('checkFile', () => {
 
     test('the default limit is 1 GiB', () => {
       expect(check('big.csv', SAMPLES.csv, {}, 1.5 * 1024 ** 3)).toEqual([
-        { rule: 'size', message: "big.csv: the file is 1.50 GiB, over this workspace's limit of 1.00 GiB per file" },
+        { rule: 'size', message: "big.csv: the file is 1.5 GiB, over this workspace's limit of 1 GiB per file" },
       ]);
     });
 

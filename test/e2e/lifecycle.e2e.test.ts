@@ -69,7 +69,8 @@ test('import: draft → submitted → in_review → approved, files moved and un
   for (const [name, content] of Object.entries(files)) expect(await uploadToContainer(draftLink.body.containerUrl, name, content)).toBe(201);
 
   const inReview = await submitAndAwaitReview(id);
-  expect(inReview.statusMessage).toBe('not scanned: scanning is disabled');
+  expect(inReview.statusMessage).toBe('not scanned: scanning is disabled; content checks passed');
+  expect(inReview.scanReport).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'results.csv', engine: 'none', verdict: 'skipped' })]));
   expect(inReview.files).toEqual(
     expect.arrayContaining(Object.entries(files).map(([name, content]) => ({ name, size: Buffer.byteLength(content), sha256: sha256(content) }))),
   );

@@ -16,7 +16,7 @@ export const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-AN
 export const CLAMAV_TESTFILES_DIR = '/usr/share/clamav-testfiles';
 
 export interface ClamdOptions {
-  /** MaxFileSize and MaxScanSize, in MiB. clamd cannot scan a single file of 2 GiB or more. */
+  /** MaxFileSize, in MiB. clamd cannot scan a single file of 2 GiB or more. */
   maxFileSizeMb?: number;
   /** StreamMaxLength, in MiB; defaults to maxFileSizeMb. Set it higher to reach the AlertExceedsMax path. */
   streamMaxLengthMb?: number;
@@ -35,6 +35,7 @@ export interface RunningClamd {
   stop(): Promise<void>;
 }
 
+const MAX_SCAN_SIZE_MB = 4095;
 const STARTUP_TIMEOUT_MS = 30_000;
 const PORT_ATTEMPTS = 5;
 const STOP_GRACE_MS = 5_000;
@@ -143,7 +144,9 @@ function clamdConfig(settings: {
     `LogFile ${join(dir, 'clamd.log')}`,
     `StreamMaxLength ${settings.streamMaxLengthMb}M`,
     `MaxFileSize ${settings.maxFileSizeMb}M`,
-    `MaxScanSize ${settings.maxFileSizeMb}M`,
+    // The most libclamav takes. Equal to MaxFileSize is not enough: content found embedded in a file
+    // counts again, and 1 GiB of random bytes was flagged Limits.Exceeded.MaxScanSize at 1040M.
+    `MaxScanSize ${MAX_SCAN_SIZE_MB}M`,
     // The default (2 min) would flag a large file as Heuristics.Limits.Exceeded.MaxScanTime; as in
     // docs/clamav.md, below ClamdScanner's 10-minute timeout.
     'MaxScanTime 540000',

@@ -26,7 +26,7 @@ export const checkContent: ActivityHandler = async (input: LifecycleInput): Prom
   for (const file of request.files) {
     const inspection = await inspectFile(deps.storage, container, file.name, policy);
     const findings = [...countFindings, ...inspection.findings];
-    const members = inspection.members?.length ? `; members: ${inspection.members.join(', ')}` : '';
+    const members = inspection.members?.length ? `; members: ${listed(inspection.members)}` : '';
     entries.push({
       name: file.name,
       sha256: file.sha256,
@@ -34,6 +34,7 @@ export const checkContent: ActivityHandler = async (input: LifecycleInput): Prom
       engine: 'content-checks',
       details: findings.length ? findings.map((finding) => finding.message).join('; ') : `content is ${inspection.type}${members}`,
       scannedAt: epochSeconds(deps),
+      etag: inspection.etag,
     });
   }
   const stored = await updateStoredRequest(deps, input, (current) =>
@@ -41,5 +42,10 @@ export const checkContent: ActivityHandler = async (input: LifecycleInput): Prom
   );
   return summarizeScan(stored.scanReport ?? [], stored.files.map((file) => file.name), ['content-checks']);
 };
+
+/** A readable list in a status line; the whole member list can run to a thousand names. */
+function listed(names: readonly string[], shown = 20): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
 
 df.app.activity(ACTIVITIES.checkContent, { handler: checkContent });

@@ -27,8 +27,6 @@ import { SCAN_RESULT_EVENT } from '../lifecycleNames';
 /** Verdicts for many files of one request arrive together; each lost race re-reads and re-decides. */
 const WRITE_ATTEMPTS = 10;
 
-export const DELAYED_DETAILS = 'delayed by Defender; a verdict will follow';
-
 /** What one event means for the stored request, decided afresh on every read. */
 type Decision =
   | { action: 'ignore'; reason: string }
@@ -126,8 +124,8 @@ function decide(request: AirlockRequest, facts: EventFacts): Decision {
   if (entry && sameEtag(entry.etag, data.eTag)) {
     if (entry.verdict !== 'pending') return { action: 'renotify', reason: `duplicate; already recorded as ${entry.verdict}` };
     if (reading.verdict === 'delayed') {
-      if (entry.details === DELAYED_DETAILS) return { action: 'ignore', reason: 'duplicate; already noted as delayed' };
-      return { action: 'record', entry: { ...entry, details: DELAYED_DETAILS }, notify: false, reason: 'delayed by Defender; still pending' };
+      if (entry.details === reading.details) return { action: 'ignore', reason: 'duplicate; already noted as delayed' };
+      return { action: 'record', entry: { ...entry, details: reading.details }, notify: false, reason: 'delayed by Defender; still pending' };
     }
     return { action: 'record', entry: verdictEntry(entry), notify: true, reason: `recorded ${reading.verdict}: ${reading.details}` };
   }

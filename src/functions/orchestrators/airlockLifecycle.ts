@@ -64,6 +64,7 @@ function* scanVerdict(context: OrchestrationContext, request: LifecycleInput): G
 }
 
 function formatMinutes(minutes: number): string {
+  if (minutes < 1) return `${Math.round(minutes * 60)} s`;
   return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }
 

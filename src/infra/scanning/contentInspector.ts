@@ -34,6 +34,9 @@ import { ContainerRef, StageStorage } from '../stageStorage';
 export interface FileInspection {
   /** The type the allow-list judged (see `classifyFile`). */
   type: FileType;
+  /** The blob version inspected: every byte read came from it, so a verdict can be tied to it. */
+  etag: string;
+  size: number;
   findings: Finding[];
   /** For a zip: its members, nested ones as `inner.zip > name`, capped at MAX_MEMBERS_LISTED. */
   members?: string[];
@@ -51,6 +54,7 @@ const READ_BLOCK_BYTES = 64 * 1024;
 const CACHED_BLOCKS = 4;
 const MEMBER_PATH_SEPARATOR = ' > ';
 
+/** Passed as copies: yauzl writes defaults into the options object it is given. */
 const ZIP_OPTIONS: yauzl.Options = {
   lazyEntries: true,
   autoClose: false,
@@ -68,11 +72,12 @@ export async function inspectFile(storage: StageStorage, ref: ContainerRef, name
   const sample = { name, size: blob.size, head, tail };
   const { type, detected } = classifyFile(sample);
   const findings = checkFile(sample, policy);
-  if (detected !== 'zip') return { type, findings };
+  const version = { etag: blob.etag, size: blob.size };
+  if (detected !== 'zip') return { type, ...version, findings };
 
   const inspection = new ArchiveInspection(name, policy, blob);
   await inspection.inspectZip(() => openZip(new StageZipReader(blob), blob.size), [], 1);
-  return { type, findings: [...findings, ...inspection.findings.toArray()], members: inspection.members.toArray() };
+  return { type, ...version, findings: [...findings, ...inspection.findings.toArray()], members: inspection.members.toArray() };
 }
 
 type MemberPath = readonly string[];
@@ -103,7 +108,7 @@ class ArchiveInspection {
     }
     try {
       if (zip.entryCount > MAX_MEMBERS_INSPECTED) {
-        this.findings.add('archive-size', `${this.describe(path, 'the zip')} has ${zip.entryCount} members; at most ${MAX_MEMBERS_INSPECTED} can be checked`);
+        this.findings.add('archive-size', `${this.describe(path)} has ${zip.entryCount} members; at most ${MAX_MEMBERS_INSPECTED} can be checked`);
         return;
       }
       const entries = await readEntries(zip);
@@ -136,8 +141,9 @@ class ArchiveInspection {
     if (declaredTotal > this.policy.maxExpandedBytes) {
       this.findings.add(
         'archive-size',
-        `${this.describe(path, 'the zip')} expands to ${describeBytes(declaredTotal)}, over this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`,
+        `${this.describe(path)} expands to ${describeBytes(declaredTotal)}, over this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`,
       );
+      return []; // blocked already; inflating up to the limit to learn more is not worth it
     }
     return readable;
   }
@@ -191,7 +197,7 @@ class ArchiveInspection {
         this.findings.add('archive-unreadable', `${member} expands to less than its header declares; the zip is damaged`);
         return;
       case 'over-budget':
-        this.findings.add('archive-size', `${this.describe([], 'the zip')} expands to more than this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`);
+        this.findings.add('archive-size', `${this.describe([])} expands to more than this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`);
         return;
       case 'complete':
       case 'head-only':
@@ -246,13 +252,12 @@ class ArchiveInspection {
   /** A zip (or a member) that cannot be read is a finding, unless storage failed: then we throw. */
   private unreadable(path: MemberPath, error: unknown): void {
     this.blob.throwIfFailed();
-    const what = path.length ? this.describe(path) : this.describe(path, 'the zip');
-    this.findings.add('archive-unreadable', `${what} cannot be read (${reasonOf(error)}); a damaged or unusual archive cannot be checked`);
+    this.findings.add('archive-unreadable', `${this.describe(path)} cannot be read (${reasonOf(error)}); a damaged or unusual archive cannot be checked`);
   }
 
   /** "data.zip: member inner.zip > tool.exe", or "data.zip: the zip" for the file itself. */
-  private describe(path: MemberPath, whenTopLevel = 'the file'): string {
-    if (!path.length) return `${this.fileName}: ${whenTopLevel}`;
+  private describe(path: MemberPath): string {
+    if (!path.length) return `${this.fileName}: the zip`;
     return `${this.fileName}: member ${path.join(MEMBER_PATH_SEPARATOR)}`;
   }
 }
@@ -435,7 +440,7 @@ class BlobSnapshot {
     private readonly ref: ContainerRef,
     readonly name: string,
     readonly size: number,
-    private readonly etag: string,
+    readonly etag: string,
   ) {}
 
   /** Lists the file for its size first: Blob Storage refuses a range read of an empty blob. */

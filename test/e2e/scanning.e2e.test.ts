@@ -1,0 +1,249 @@
+/**
+ * Scanning end to end over real HTTP on the local host: ClamAV (clamd started for the run) with the
+ * content checks, and Defender for Storage, whose verdicts arrive as Event Grid events delivered to
+ * the host's webhook exactly as Azure sends them. No unsafe file ever reaches in_review.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { AirlockClient, localTokens, uploadToContainer } from '../support/airlockClient';
+import { describeWithClamd, EICAR, RunningClamd, startClamd } from '../support/clamd';
+import { publishToLocalHost } from '../support/eventGridPublisher';
+import { LocalHostProcess, startLocalHostProcess } from '../support/localHostProcess';
+import { buildZip, nestedZip } from '../support/zipFixture';
+
+const WS = 'demo';
+const base = `/workspaces/${WS}/requests`;
+
+interface Session {
+  host: LocalHostProcess;
+  api: AirlockClient;
+  alice: string;
+  bob: string;
+}
+
+async function openSession(env: Record<string, string>): Promise<Session> {
+  const host = await startLocalHostProcess({ env });
+  const mint = await localTokens(host.dataDir);
+  return { host, api: new AirlockClient(host.apiUrl), alice: await mint(WS, 'alice', 'WorkspaceResearcher'), bob: await mint(WS, 'bob', 'AirlockManager') };
+}
+
+async function submit(session: Session, files: Record<string, Buffer | string>): Promise<string> {
+  const { api, alice } = session;
+  const created = await api.call('POST', base, alice, { type: 'import', title: 'scan test', businessJustification: 'scanning' });
+  const id: string = created.body.airlockRequest.id;
+  const link = await api.call('GET', `${base}/${id}/link`, alice);
+  for (const [name, content] of Object.entries(files)) {
+    expect(await uploadToContainer(link.body.containerUrl, name, typeof content === 'string' ? Buffer.from(content) : content)).toBe(201);
+  }
+  expect((await api.call('POST', `${base}/${id}/submit`, alice)).status).toBe(200);
+  return id;
+}
+
+/** Waits until the request leaves `submitted`, and returns it. */
+async function settled(session: Session, id: string, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const request = (await session.api.call('GET', `${base}/${id}`, session.alice)).body.airlockRequest;
+    if (!['submitted', 'blocking_in_progress'].includes(request.status) || Date.now() > deadline) return request;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** The host's storage, read directly (the blocked stage has no link, by design). */
+function stageBlobs(host: LocalHostProcess) {
+  const state = JSON.parse(readFileSync(join(host.dataDir, 'local-host.json'), 'utf8'));
+  const origin = /Azurite (http:\/\/\S+)/.exec(host.output())![1];
+  return {
+    origin,
+    async names(account: string, container: string): Promise<string[]> {
+      const service = new BlobServiceClient(`${origin}/${account}`, new StorageSharedKeyCredential(account, state.accountKeys[account]));
+      const client = service.getContainerClient(container);
+      if (!(await client.exists())) return [];
+      const names: string[] = [];
+      for await (const blob of client.listBlobsFlat()) names.push(blob.name);
+      return names;
+    },
+  };
+}
+
+describeWithClamd('ClamAV and the content checks', () => {
+  let clamd: RunningClamd;
+  let session: Session;
+
+  beforeAll(async () => {
+    clamd = await startClamd({ maxFileSizeMb: 64 });
+    session = await openSession({ AIRLOCK_CLAMD: clamd.address, AIRLOCK_MAX_FILE_SIZE_MB: '1' });
+  }, 90_000);
+  afterAll(async () => {
+    await session?.host.stop();
+    await clamd?.stop();
+  });
+
+  test('health and the banner say ClamAV scans', async () => {
+    expect(session.host.output()).toContain('ClamAV (clamd at');
+    const health = await session.api.call('GET', '/health');
+    expect(health.body).toMatchObject({ status: 'ok', dependencies: { malwareScanner: 'ok' } });
+    expect(health.body.scanning).toMatch(/clamav/i);
+  });
+
+  test('clean files reach review with a scan report per file', async () => {
+    const id = await submit(session, { 'results.csv': 'a,b\n1,2\n', 'figure.png': Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
+    const request = await settled(session, id);
+    expect(request).toMatchObject({ status: 'in_review', statusMessage: 'no threats found in 2 files' });
+    expect(request.scanReport).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'results.csv', engine: 'clamav', verdict: 'clean', sha256: request.files.find((f: any) => f.name === 'results.csv').sha256 }),
+        expect.objectContaining({ name: 'figure.png', engine: 'content-checks', verdict: 'clean' }),
+      ]),
+    );
+  });
+
+  const unsafe: Array<[string, Record<string, Buffer | string>, RegExp]> = [
+    ['EICAR', { 'notes.txt': EICAR }, /notes\.txt: Malicious: .*eicar/i],
+    ['EICAR in a zip', { 'bundle.zip': buildZip([{ name: 'inner.txt', content: EICAR }]) }, /bundle\.zip: Malicious/i],
+    ['EICAR in a nested zip', { 'bundle.zip': nestedZip(2, { name: 'inner.txt', content: EICAR }) }, /bundle\.zip: Malicious/i],
+    ['an encrypted zip', { 'secret.zip': buildZip([{ name: 'data.csv', content: 'a,b\n', encrypted: true }]) }, /secret\.zip: .*encrypt/i],
+    ['a zip bomb', { 'bomb.zip': buildZip([{ name: 'zeros.csv', content: Buffer.alloc(50 * 1024 * 1024) }]) }, /bomb\.zip: .*(ratio|expand)/i],
+    ['a too-deep archive', { 'deep.zip': nestedZip(5) }, /deep\.zip: .*(nest|deep)/i],
+    ['an over-size file', { 'big.csv': Buffer.alloc(2 * 1024 * 1024, 'a') }, /big\.csv: .*(size|larger|limit)/i],
+    ['a disallowed type', { 'anim.gif': Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1') }, /anim\.gif: .*(not allowed|allow)/i],
+    ['a renamed executable', { 'data.csv': Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]) }, /data\.csv: .*execut/i],
+  ];
+
+  test.each(unsafe)('%s is blocked by scan with the reason, never in review', async (_case, files, reason) => {
+    const id = await submit(session, files);
+    const request = await settled(session, id);
+    expect(request.status).toBe('blocked_by_scan');
+    expect(request.statusMessage).toMatch(reason);
+    expect(request.history.map((h: any) => h.properties.status)).not.toContain('in_review');
+    expect((await session.api.call('GET', `${base}/${id}/link`, session.bob)).status).toBe(400);
+    expect(await stageBlobs(session.host).names('stalimblockedlocal', id)).toEqual(Object.keys(files));
+  }, 60_000);
+});
+
+describe('Defender for Storage verdicts through Event Grid', () => {
+  let session: Session;
+  let storage: ReturnType<typeof stageBlobs>;
+  const TIMEOUT_SECONDS = 20;
+
+  beforeAll(async () => {
+    session = await openSession({ AIRLOCK_SCANNER: 'defender', AIRLOCK_SCAN_TIMEOUT: `${TIMEOUT_SECONDS}s` });
+    storage = stageBlobs(session.host);
+  }, 90_000);
+  afterAll(async () => {
+    await session?.host.stop();
+  });
+
+  /** Submits one file and waits until the airlock awaits Defender's verdict on its in-progress copy. */
+  async function awaitingDefender(name = 'data.csv', content = 'a,b\n1,2\n') {
+    const id = await submit(session, { [name]: content });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const request = (await session.api.call('GET', `${base}/${id}`, session.alice)).body.airlockRequest;
+      const entry = request.scanReport?.find((e: any) => e.engine === 'defender' && e.name === name);
+      if (entry?.verdict === 'pending') return { id, name, etag: entry.etag as string, sha256: request.files[0].sha256 as string };
+      if (Date.now() > deadline) throw new Error(`no pending Defender entry: ${JSON.stringify(request)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  function scanResult(target: { id: string; name: string; etag: string; sha256: string }, result: { type: string; malware?: string[]; reason?: string; etag?: string }) {
+    return {
+      id: randomUUID(),
+      subject: `storageAccounts/stalimiplocal/containers/${target.id}/blobs/${target.name}`,
+      eventType: 'Microsoft.Security.MalwareScanningResult',
+      eventTime: new Date().toISOString(),
+      dataVersion: '1.0',
+      data: {
+        correlationId: randomUUID(),
+        blobUri: `${storage.origin}/stalimiplocal/${target.id}/${target.name}`,
+        eTag: result.etag ?? target.etag,
+        scanFinishedTimeUtc: new Date().toISOString(),
+        scanResultType: result.type,
+        scanResultDetails: { malwareNamesFound: result.malware ?? null, sha256: target.sha256.toUpperCase(), ...(result.reason ? { notScannedReason: result.reason } : {}) },
+      },
+    };
+  }
+
+  const deliver = (...events: object[]) => publishToLocalHost(session.host.apiUrl.replace(/\/api$/, ''), 'defenderScanResult', events as any, 'EventGrid');
+
+  test('"No threats found" → in review', async () => {
+    const target = await awaitingDefender();
+    await deliver(scanResult(target, { type: 'No threats found' }));
+    expect(await settled(session, target.id)).toMatchObject({ status: 'in_review', statusMessage: 'no threats found in 1 file' });
+  });
+
+  test('Malicious → blocked by scan, naming the malware, data quarantined', async () => {
+    const target = await awaitingDefender();
+    await deliver(scanResult(target, { type: 'Malicious', malware: ['DOS/EICAR_Test_File'] }));
+    const request = await settled(session, target.id);
+    expect(request.status).toBe('blocked_by_scan');
+    expect(request.statusMessage).toContain('DOS/EICAR_Test_File');
+    expect(await storage.names('stalimblockedlocal', target.id)).toEqual(['data.csv']);
+  });
+
+  test.each([
+    ['SAM259210: Blob is password protected'],
+    ['SAM259211: Max archive nesting depth exceeded'],
+    ['SAM259206: Exceeded the maximum size of 50 GB'],
+    ['SAM259212: Blob data is corrupt'],
+  ])('Not Scanned (%s) → blocked with the reason', async (reason) => {
+    const target = await awaitingDefender();
+    await deliver(scanResult(target, { type: 'Not Scanned', reason }));
+    const request = await settled(session, target.id);
+    expect(request.status).toBe('blocked_by_scan');
+    expect(request.statusMessage).toContain(reason.slice(0, 9));
+  });
+
+  test('Error → blocked (fail closed)', async () => {
+    const target = await awaitingDefender();
+    await deliver(scanResult(target, { type: 'Error' }));
+    expect((await settled(session, target.id)).status).toBe('blocked_by_scan');
+  });
+
+  test('a verdict about another version of the blob (stale eTag) is ignored; a duplicate counts once', async () => {
+    const target = await awaitingDefender();
+    await deliver(scanResult(target, { type: 'Malicious', malware: ['Wrong/Version'], etag: '"0x8DEADBEEF"' }));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await session.api.call('GET', `${base}/${target.id}`, session.alice)).body.airlockRequest.status).toBe('submitted');
+    const clean = scanResult(target, { type: 'No threats found' });
+    await deliver(clean, clean);
+    const request = await settled(session, target.id);
+    expect(request.status).toBe('in_review');
+    expect(request.scanReport.filter((e: any) => e.engine === 'defender')).toHaveLength(1);
+  });
+
+  test('delayed by the service (SAM259215) keeps waiting for the real verdict', async () => {
+    const target = await awaitingDefender();
+    await deliver(scanResult(target, { type: 'Not Scanned', reason: 'SAM259215: Scan delayed by the service' }));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await session.api.call('GET', `${base}/${target.id}`, session.alice)).body.airlockRequest.status).toBe('submitted');
+    await deliver(scanResult(target, { type: 'No threats found' }));
+    expect((await settled(session, target.id)).status).toBe('in_review');
+  });
+
+  test('no verdict at all → failed when the scan timeout passes, and the data stays in quarantine', async () => {
+    const target = await awaitingDefender();
+    const request = await settled(session, target.id, (TIMEOUT_SECONDS + 15) * 1000);
+    expect(request.status).toBe('failed');
+    expect(request.statusMessage).toContain(`no scan result within ${TIMEOUT_SECONDS} s`);
+    expect(await storage.names('stalimiplocal', target.id)).toEqual(['data.csv']);
+  }, 60_000);
+
+  test('both Event Grid validation handshakes are answered', async () => {
+    const webhook = `${session.host.apiUrl.replace(/\/api$/, '')}/runtime/webhooks/eventgrid?functionName=defenderScanResult`;
+    const validation = await fetch(webhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
+      body: JSON.stringify([
+        { id: randomUUID(), topic: '/subscriptions/x/resourceGroups/y/providers/Microsoft.EventGrid/topics/scan-results', subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: new Date().toISOString(), data: { validationCode: 'code-123', validationUrl: 'https://example.invalid' }, dataVersion: '1', metadataVersion: '1' },
+      ]),
+    });
+    expect(await validation.json()).toEqual({ validationResponse: 'code-123' });
+    const options = await fetch(webhook, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    expect(options.status).toBe(200);
+    expect(options.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
+  });
+});
