@@ -10,6 +10,7 @@ import { AirlockRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
+import { describeFailure, statusOf, toStoreError } from './storeErrors';
 
 export const REQUESTS_PARTITION_KEY_PATH = '/workspaceId';
 
@@ -236,40 +237,4 @@ function onlyMatch(requests: AirlockRequest[], id: string): AirlockRequest | und
 
 function changedBySomeoneElse(id: string): ConflictError {
   return new ConflictError(`Airlock request ${id} was changed by someone else; reload and try again`);
-}
-
-/** The HTTP status of a Cosmos error (`code` holds it); undefined for network failures. */
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  if (typeof code === 'number') return code;
-  if (typeof statusCode === 'number') return statusCode;
-  return undefined;
-}
-
-/** Statuses that say the store, not the caller, is at fault (throttling and auth included: the airlock cannot fix them). */
-function isDependencyStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429 || status === 401 || status === 403;
-}
-
-/** Network failures carry a string code (ECONNREFUSED, ETIMEDOUT, ...) or are RestError/TimeoutError without a status. */
-function isNetworkFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' || error.name === 'RestError' || error.name === 'TimeoutError' || error.name === 'AbortError';
-}
-
-function toStoreError(error: unknown): unknown {
-  if (error instanceof ValidationError || error instanceof ConflictError || error instanceof DependencyError) return error;
-  const status = statusOf(error);
-  if ((status !== undefined && isDependencyStatus(status)) || (status === undefined && isNetworkFailure(error))) {
-    return new DependencyError(`request store unavailable: ${describeFailure(error)}`);
-  }
-  return error;
-}
-
-function describeFailure(error: unknown): string {
-  const status = statusOf(error);
-  const reason = error instanceof Error ? error.message : String(error);
-  return status !== undefined ? `${status} ${reason}` : reason;
 }

@@ -9,6 +9,7 @@ import { AirlockRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
+import { describeFailure, statusOf, toStoreError } from './storeErrors';
 
 /** A string property may hold 64 KiB of UTF-16, i.e. 32,768 code units; stay under it. */
 export const DOCUMENT_CHUNK_LENGTH = 30_000;
@@ -289,40 +290,4 @@ function decodeContinuationToken(token: string | undefined): number {
   const offset = (parsed as { offset?: unknown } | null)?.offset;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw invalid;
   return offset;
-}
-
-// ---- errors ----
-
-/** The HTTP status of a Table error; undefined for network failures. */
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { statusCode } = error as { statusCode?: unknown };
-  return typeof statusCode === 'number' ? statusCode : undefined;
-}
-
-/** Statuses that say the store, not the caller, is at fault (throttling and auth included: the airlock cannot fix them). */
-function isDependencyStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429 || status === 401 || status === 403;
-}
-
-/** Network failures are RestErrors without a status, or carry a Node error code (ECONNREFUSED, ...). */
-function isNetworkFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' || error.name === 'RestError' || error.name === 'AbortError';
-}
-
-function toStoreError(error: unknown): unknown {
-  if (error instanceof ValidationError || error instanceof ConflictError || error instanceof DependencyError) return error;
-  const status = statusOf(error);
-  if ((status !== undefined && isDependencyStatus(status)) || (status === undefined && isNetworkFailure(error))) {
-    return new DependencyError(`request store unavailable: ${describeFailure(error)}`);
-  }
-  return error;
-}
-
-function describeFailure(error: unknown): string {
-  const status = statusOf(error);
-  const reason = error instanceof Error ? error.message : String(error);
-  return status !== undefined ? `${status} ${reason}` : reason;
 }

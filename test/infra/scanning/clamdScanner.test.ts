@@ -5,6 +5,7 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { ClamdScanner, ClamdUnavailableError, parseScanReply, StreamScanResult } from '../../../src/infra/scanning/clamdScanner';
 import { CLAMAV_TESTFILES_DIR, describeWithClamd, EICAR, RunningClamd, startClamd } from '../../support/clamd';
 
@@ -69,9 +70,10 @@ describeWithClamd('ClamdScanner against clamd', () => {
     writeFileSync(join(fixtures, 'level0'), Buffer.concat(Array.from({ length: 100 }, () => Buffer.concat([EICAR, Buffer.from('\n')]))));
     zip('-9', 'level1.zip', 'level0');
     for (let level = 2; level <= DEEPEST_NESTING; level++) zip(`level${level}.zip`, `level${level - 1}.zip`);
-    // 8 MiB of zeros packs into a few KiB: small to send, large to unpack.
-    writeFileSync(join(fixtures, 'zeros.bin'), Buffer.alloc(8 * MiB));
-    zip('-9', 'bomb.zip', 'zeros.bin');
+    // 8 MiB of zeros then EICAR packs into a few KiB: small to send, larger than a 1 MiB MaxFileSize unpacked.
+    writeFileSync(join(fixtures, 'zeros-then-eicar.bin'), Buffer.concat([Buffer.alloc(8 * MiB), EICAR]));
+    writeFileSync(join(fixtures, 'zeros-then-eicar.bin.gz'), gzipSync(readFileSync(join(fixtures, 'zeros-then-eicar.bin'))));
+    zip('-9', 'zeros-then-eicar.zip', 'zeros-then-eicar.bin');
   });
 
   afterAll(async () => {
@@ -203,10 +205,19 @@ describeWithClamd('ClamdScanner against clamd', () => {
       }
     });
 
-    test('an archive that unpacks beyond the limits is flagged, not passed', async () => {
-      const result = await new ClamdScanner({ address: small.address }).scan(fixture('bomb.zip'));
+    test('compressed content that unpacks beyond MaxFileSize is flagged, not passed', async () => {
+      const result = await new ClamdScanner({ address: small.address }).scan(fixture('zeros-then-eicar.bin.gz'));
+      expect(result).toMatchObject({ infected: true, signatures: ['Heuristics.Limits.Exceeded.MaxFileSize'] });
+    });
+
+    // KNOWN CLAMAV GAP (1.4.6): a zip member larger than MaxFileSize is skipped and the archive is
+    // reported OK, AlertExceedsMax or not (Cisco-Talos/clamav#633, fix proposed in #1832). The airlock
+    // relies on its content checks refusing archives that expand beyond AIRLOCK_MAX_FILE_SIZE_MB,
+    // which is at most clamd's MaxFileSize (docs/clamav.md). `failing`: when a ClamAV upgrade flags
+    // it, this test fails, and the marker and the docs should be updated.
+    test.failing('KNOWN GAP: a zip member beyond MaxFileSize is reported OK', async () => {
+      const result = await new ClamdScanner({ address: small.address }).scan(fixture('zeros-then-eicar.zip'));
       expect(result.infected).toBe(true);
-      expect(result.signatures.join(' ')).toMatch(/^Heuristics\.Limits\.Exceeded\.Max(File|Scan)Size$/);
     });
 
     test('far beyond the stream limit, in any chunking, the connection breaking is never taken for clean', async () => {
