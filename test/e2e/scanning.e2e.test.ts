@@ -121,6 +121,19 @@ describeWithClamd('ClamAV and the content checks', () => {
     expect((await session.api.call('GET', `${base}/${id}/link`, session.bob)).status).toBe(400);
     expect(await stageBlobs(session.host).names('stalimblockedlocal', id)).toEqual(Object.keys(files));
   }, 60_000);
+
+  // Last in this block: it stops the shared clamd.
+  test('clamd gone: the scan is retried, then the request fails closed and its files stay in the in-progress stage', async () => {
+    await clamd.stop();
+    const health = await session.api.call('GET', '/health');
+    expect(health.status).toBe(503);
+    expect(health.body.dependencies.malwareScanner).toMatch(/^unavailable/);
+    const id = await submit(session, { 'results.csv': 'a,b\n1,2\n' });
+    const request = await settled(session, id, 60_000);
+    expect(request.status).toBe('failed');
+    expect(request.statusMessage).toMatch(/while scanning: .*clamd/i);
+    expect(await stageBlobs(session.host).names('stalimiplocal', id)).toEqual(['results.csv']);
+  }, 90_000);
 });
 
 describe('Defender for Storage verdicts through Event Grid', () => {

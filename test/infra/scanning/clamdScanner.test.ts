@@ -325,8 +325,13 @@ describe('ClamdScanner against a scripted server', () => {
     behaviour = (socket, received, event) => {
       if (event === 'chunk' && received.chunkSizes.length === 1) socket.end('stream: OK\0');
     };
-    const outcome = await scanOutcome(new ClamdScanner({ address }), randomThen(Buffer.alloc(0), 4));
+    // The source holds back the rest until after the reply, so the reply surely comes first.
+    const source = new PassThrough();
+    source.write(randomBytes(1000));
+    const outcome = await scanOutcome(new ClamdScanner({ address }), source);
     expect(outcome).toBeInstanceOf(ClamdUnavailableError);
+    expect((outcome as Error).message).toMatch(/before the whole stream was sent|without a verdict/);
+    expect(source.destroyed).toBe(true);
   });
 
   test.each([
