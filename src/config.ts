@@ -2,10 +2,14 @@
  * One typed reading of the environment, validated at start-up. Every setting the app reads is here,
  * and nowhere else; local.settings.sample.json and the bicep app settings list the same names.
  */
+import { isWorkspaceId } from './domain/workspace';
+
 export interface AirlockConfig {
   treId: string;
   /** workspaceId → token audience (the workspace app registration's client id) */
   workspaceAudiences: Record<string, string>;
+  /** workspaceId → display name, for every workspace of `workspaceAudiences` (the id when none is configured) */
+  workspaceDisplayNames: Record<string, string>;
   identity: { issuer: string; jwksUri: string; coreAudience: string };
   stateStore:
     | { kind: 'cosmos'; endpoint: string; key?: string; database: string; container: string }
@@ -59,6 +63,26 @@ export function parsePairs(text: string | undefined, separator: '=' | ':'): Reco
   return pairs;
 }
 
+const MAX_DISPLAY_NAME_LENGTH = 200;
+
+/**
+ * `ws=Display Name;...`. Only ';' separates entries (unlike `parsePairs`): a display name may hold a
+ * comma. Every configured workspace gets a name, its id when none is given.
+ */
+function readWorkspaceDisplayNames(text: string | undefined, workspaceIds: string[], problems: string[]): Record<string, string> {
+  const names: Record<string, string> = Object.fromEntries(workspaceIds.map((id) => [id, id]));
+  for (const entry of (text ?? '').split(';').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    const id = at > 0 ? entry.slice(0, at).trim() : '';
+    const name = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!id || !name) problems.push(`AIRLOCK_WORKSPACE_NAMES entry '${entry}' must be "workspaceId=Display Name"`);
+    else if (!workspaceIds.includes(id)) problems.push(`AIRLOCK_WORKSPACE_NAMES names workspace '${id}', which AIRLOCK_WORKSPACE_AUDIENCES does not list`);
+    else if (name.length > MAX_DISPLAY_NAME_LENGTH) problems.push(`AIRLOCK_WORKSPACE_NAMES: the name of '${id}' must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`);
+    else names[id] = name;
+  }
+  return names;
+}
+
 export function loadConfig(env: Env = process.env): AirlockConfig {
   const problems: string[] = [];
   const required = (name: string): string => {
@@ -79,8 +103,10 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     problems.push('AIRLOCK_WORKSPACE_AUDIENCES must name at least one workspace, as "workspaceId=audience;..."');
   }
   for (const id of Object.keys(workspaceAudiences)) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9-]{2,62}$/.test(id)) problems.push(`workspace id '${id}' must be 3-63 letters, digits or '-'`);
+    if (!isWorkspaceId(id)) problems.push(`workspace id '${id}' must be 3-63 letters, digits or '-'`);
   }
+
+  const workspaceDisplayNames = readWorkspaceDisplayNames(env.AIRLOCK_WORKSPACE_NAMES, Object.keys(workspaceAudiences), problems);
 
   const storeKind = env.AIRLOCK_STATE_STORE?.trim() || 'cosmos';
   let stateStore: AirlockConfig['stateStore'];
@@ -142,6 +168,7 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
   const config: AirlockConfig = {
     treId,
     workspaceAudiences,
+    workspaceDisplayNames,
     identity: {
       issuer: required('AIRLOCK_AUTH_ISSUER'),
       jwksUri: required('AIRLOCK_AUTH_JWKS_URI'),

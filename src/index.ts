@@ -15,6 +15,8 @@ import './functions/http/cancelRequest';
 import './functions/http/reviewRequest';
 import './functions/http/revokeRequest';
 import './functions/http/listMyRequests';
+import './functions/http/getAirlockSettings';
+import './functions/http/putAirlockSettings';
 import './functions/http/health';
 import './functions/events/defenderScanResult';
 import './functions/orchestrators/airlockLifecycle';

@@ -1,5 +1,7 @@
 import { AirlockError, ForbiddenError, ValidationError } from './errors';
 import { AirlockRequest, isRequester } from './request';
+import { hasReviewedThisCycle } from './review';
+import { RequestVisibility } from './workspace';
 import { Caller, hasRole } from './roles';
 import { Stage, stageOfStatus } from './stages';
 import { requireTarget } from './transitions';
@@ -11,8 +13,20 @@ export function canCreate(caller: Caller): boolean {
   return hasRole(caller, 'WorkspaceResearcher', 'WorkspaceOwner');
 }
 
-export function canView(caller: Caller, _request?: AirlockRequest): boolean {
-  return hasRole(caller, 'WorkspaceResearcher', 'WorkspaceOwner', 'AirlockManager');
+
+/**
+ * Owners and Airlock Managers see every request of the workspace; a researcher sees their own, and
+ * others' only where the workspace says so.
+ */
+export function canView(caller: Caller, request?: AirlockRequest, visibility: RequestVisibility = 'own'): boolean {
+  if (hasRole(caller, 'WorkspaceOwner', 'AirlockManager')) return true;
+  if (!hasRole(caller, 'WorkspaceResearcher')) return false;
+  return request === undefined || visibility === 'workspace' || isRequester(caller.id, request);
+}
+
+/** Whether the caller's list must be narrowed to their own requests. */
+export function seesOnlyOwnRequests(caller: Caller, visibility: RequestVisibility): boolean {
+  return visibility === 'own' && !hasRole(caller, 'WorkspaceOwner', 'AirlockManager');
 }
 
 /** The requester, or a workspace owner, may act on the request's draft (DESIGN §8). */
@@ -38,7 +52,10 @@ const REFUSALS: Record<UserAction, Refusal> = {
   review: (caller, request) => {
     if (!hasRole(caller, 'AirlockManager')) return new ForbiddenError('Only an Airlock Manager can review a request');
     if (isRequester(caller.id, request)) return new ForbiddenError('You cannot review your own request');
-    return statusRefusal(request, 'approve');
+    const byStatus = statusRefusal(request, 'approve');
+    if (byStatus) return byStatus;
+    if (hasReviewedThisCycle(caller.id, request)) return new ForbiddenError('You have already reviewed this request; another Airlock Manager must review it');
+    return undefined;
   },
   revoke: (caller, request) =>
     !hasRole(caller, 'AirlockManager')
@@ -96,7 +113,7 @@ export function linkGrantFor(caller: Caller, request: AirlockRequest): LinkGrant
       if (hasRole(caller, 'AirlockManager', 'WorkspaceOwner')) return { stage: 'in_progress', permissions: 'rl' };
       throw new ForbiddenError('Only an Airlock Manager or a Workspace Owner can get a link to a request in review');
     case 'approved':
-      if ((isRequester(caller.id, request) && canView(caller)) || hasRole(caller, 'WorkspaceOwner')) {
+      if ((isRequester(caller.id, request) && hasRole(caller, 'WorkspaceResearcher', 'WorkspaceOwner', 'AirlockManager')) || hasRole(caller, 'WorkspaceOwner')) {
         return { stage: stageOfStatus('approved')!, permissions: 'rl' };
       }
       throw new ForbiddenError('Only the requester or a Workspace Owner can get a link to an approved request\'s files');

@@ -15,6 +15,8 @@ export type ReviewDecision = 'approved' | 'rejected' | 'revoked' | 'changes_requ
 
 export interface AirlockReview {
   id: string;
+  /** The submission this review is about: 1 for the first, one more after each return for changes. */
+  cycle?: number;
   reviewer: UserRef;
   /** epoch seconds */
   dateCreated: number;
@@ -43,6 +45,8 @@ export interface AirlockRequest {
   /** Per-file verdicts of the content checks and the malware scanner (absent before submit). */
   scanReport?: FileScanResult[];
   reviews: AirlockReview[];
+  /** How many times the request was submitted; reviews and approvals count per cycle. */
+  reviewCycle?: number;
   createdBy: UserRef;
   /** epoch seconds */
   createdWhen: number;
@@ -93,7 +97,7 @@ export interface StatusChange {
   trigger?: TransitionTrigger;
   statusMessage?: string;
   /** Other fields that change in the same write (files, reviews). */
-  changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'scanReport'>>;
+  changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'scanReport' | 'reviewCycle'>>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError } from './errors';
 import { REQUEST_STATUSES, REQUEST_TYPES, RequestStatus, RequestType } from './status';
+import { AIRLOCK_SETTINGS_LIMITS, AirlockSettings, ALLOWABLE_FILE_TYPES, REQUEST_VISIBILITIES } from './workspace';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false });
 
@@ -13,8 +14,11 @@ export interface CreateRequestBody {
   businessJustification: string;
 }
 
+/** A reviewer's decision: Azure TRE's `approval: bool`, or our `decision`, which can also return the request for changes. */
+export type ReviewDecisionInput = 'approved' | 'rejected' | 'changes_requested';
+
 export interface ReviewBody {
-  approval: boolean;
+  decision: ReviewDecisionInput;
   decisionExplanation: string;
 }
 
@@ -51,8 +55,12 @@ const createRequestSchema = {
 
 const reviewSchema = {
   type: 'object',
-  required: ['approval', 'decisionExplanation'],
-  properties: { approval: { type: 'boolean' }, decisionExplanation: nonEmptyText(4000) },
+  required: ['decisionExplanation'],
+  properties: {
+    approval: { type: 'boolean' },
+    decision: { enum: ['approved', 'rejected', 'changes_requested'] },
+    decisionExplanation: nonEmptyText(4000),
+  },
   additionalProperties: false,
 };
 
@@ -81,7 +89,7 @@ const listQuerySchema = {
 
 const validators = {
   createRequest: ajv.compile<CreateRequestBody>(createRequestSchema),
-  review: ajv.compile<ReviewBody>(reviewSchema),
+  review: ajv.compile(reviewSchema),
   revoke: ajv.compile<RevokeBody>(revokeSchema),
   listQuery: ajv.compile<Record<string, string>>(listQuerySchema),
 };
@@ -103,10 +111,24 @@ export function describeSchemaError(error: ErrorObject, where: string): string {
     case 'maxLength':
       return `${field} must be at most ${error.params.limit} characters`;
     case 'type':
-      return `${field} must be ${error.params.type === 'object' ? 'a JSON object' : `a ${error.params.type}`}`;
+      return `${field} must be ${error.params.type === 'object' ? 'a JSON object' : withArticle(error.params.type as string)}`;
+    case 'minimum':
+      return `${field} must be at least ${error.params.limit}`;
+    case 'maximum':
+      return `${field} must be at most ${error.params.limit}`;
+    case 'minItems':
+      return error.params.limit === 1 ? `${field} must not be empty` : `${field} must list at least ${error.params.limit} values`;
+    case 'maxItems':
+      return `${field} must list at most ${error.params.limit} values`;
+    case 'uniqueItems':
+      return `${field} must not list the same value twice`;
     default:
       return `${field} ${error.message ?? 'is not valid'}`;
   }
+}
+
+function withArticle(noun: string): string {
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
 function check<T>(validate: ValidateFunction<T>, data: unknown, where: string): T {
@@ -120,8 +142,16 @@ export function parseCreateRequest(body: unknown): CreateRequestBody {
 }
 
 export function parseReview(body: unknown): ReviewBody {
-  const { approval, decisionExplanation } = check(validators.review, body, 'body');
-  return { approval, decisionExplanation: decisionExplanation.trim() };
+  const { approval, decision, decisionExplanation } = check(
+    validators.review as ValidateFunction<{ approval?: boolean; decision?: ReviewDecisionInput; decisionExplanation: string }>,
+    body,
+    'body',
+  );
+  if ((approval === undefined) === (decision === undefined)) {
+    throw new ValidationError('body must have exactly one of approval (true or false) and decision (approved, rejected or changes_requested)');
+  }
+  const chosen = decision ?? (approval ? 'approved' : 'rejected');
+  return { decision: chosen, decisionExplanation: decisionExplanation.trim() };
 }
 
 export function parseRevoke(body: unknown): RevokeBody {
@@ -141,5 +171,62 @@ export function parseListQuery(query: Record<string, string>): ListQuery & { air
     pageSize: q.pageSize ? Number(q.pageSize) : DEFAULT_PAGE_SIZE,
     continuationToken: q.continuationToken,
     airlockManager: q.airlock_manager === 'true',
+  };
+}
+
+// ---- workspace airlock settings ----
+
+/** Deliberately simple: one @, no spaces, a dot in the domain. Delivery is the real test of an address. */
+const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
+const MAX_NOTIFICATION_ADDRESSES = 50;
+
+const integerWithin = ({ min, max }: { min: number; max: number }) => ({ type: 'integer', minimum: min, maximum: max }) as const;
+
+/** A PUT replaces the settings whole: every field is required, so nothing is changed by omission. */
+const airlockSettingsSchema = {
+  type: 'object',
+  required: [
+    'enabled',
+    'scanningEnabled',
+    'requiredApprovals',
+    'maxFiles',
+    'maxFileSizeMb',
+    'allowedFileTypes',
+    'requestVisibility',
+    'notificationAddresses',
+  ],
+  properties: {
+    enabled: { type: 'boolean' },
+    scanningEnabled: { type: 'boolean' },
+    requiredApprovals: integerWithin(AIRLOCK_SETTINGS_LIMITS.requiredApprovals),
+    maxFiles: integerWithin(AIRLOCK_SETTINGS_LIMITS.maxFiles),
+    maxFileSizeMb: integerWithin(AIRLOCK_SETTINGS_LIMITS.maxFileSizeMb),
+    // An empty allow-list would block every file with a puzzling reason; `enabled: false` says it plainly.
+    allowedFileTypes: { type: 'array', items: { enum: ALLOWABLE_FILE_TYPES }, minItems: 1, uniqueItems: true },
+    requestVisibility: { enum: REQUEST_VISIBILITIES },
+    notificationAddresses: {
+      type: 'array',
+      items: { type: 'string', maxLength: 254, pattern: EMAIL_PATTERN },
+      maxItems: MAX_NOTIFICATION_ADDRESSES,
+      uniqueItems: true,
+    },
+  },
+  additionalProperties: false,
+};
+
+const validateAirlockSettings = ajv.compile<AirlockSettings>(airlockSettingsSchema);
+
+/** The complete settings of a PUT, checked field by field; the first problem is named in a 400. */
+export function parseAirlockSettings(body: unknown): AirlockSettings {
+  const settings = check(validateAirlockSettings, body, 'body');
+  return {
+    enabled: settings.enabled,
+    scanningEnabled: settings.scanningEnabled,
+    requiredApprovals: settings.requiredApprovals,
+    maxFiles: settings.maxFiles,
+    maxFileSizeMb: settings.maxFileSizeMb,
+    allowedFileTypes: [...settings.allowedFileTypes],
+    requestVisibility: settings.requestVisibility,
+    notificationAddresses: [...settings.notificationAddresses],
   };
 }

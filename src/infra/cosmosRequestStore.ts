@@ -158,7 +158,7 @@ export class CosmosRequestStore implements RequestStore {
   }
 }
 
-function clientOptions(options: CosmosConnectOptions): CosmosClientOptions {
+export function clientOptions(options: CosmosConnectOptions): CosmosClientOptions {
   if (!options.key && !options.credential) throw new Error('Cosmos DB needs either a key or a credential');
   const auth: CosmosClientOptions = options.key ? { endpoint: options.endpoint, key: options.key } : { endpoint: options.endpoint, aadCredentials: options.credential };
   if (!options.allowSelfSigned) return auth;

@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AirlockConfig, loadConfig, ScannerConfig } from '../config';
-import { ContentPolicy, DEFAULT_CONTENT_POLICY, FileType } from '../domain/contentPolicy';
+import { AirlockSettings, defaultAirlockSettings, Workspace } from '../domain/workspace';
 import { BlobStageStorage } from './blobStageStorage';
 import { CosmosRequestStore } from './cosmosRequestStore';
+import { CosmosWorkspaceRegistry } from './cosmosWorkspaceRegistry';
 import { createTokenValidator, TokenValidator } from './identity/tokenValidator';
 import { RequestStore } from './requestStore';
 import { ClamavFileScanner } from './scanning/clamavFileScanner';
@@ -16,14 +17,16 @@ import { DisabledScanner } from './scanning/disabledScanner';
 import { MalwareScanner } from './scanning/malwareScanner';
 import { StageStorage } from './stageStorage';
 import { TableRequestStore } from './tableRequestStore';
+import { TableWorkspaceRegistry } from './tableWorkspaceRegistry';
+import { WorkspaceRegistry } from './workspaceRegistry';
 
 export interface Dependencies {
   config: AirlockConfig;
   store: RequestStore;
+  workspaces: WorkspaceRegistry;
   storage: StageStorage;
   identity: TokenValidator;
   scanner: MalwareScanner;
-  contentPolicy: ContentPolicy;
   /** current time; tests may pin it */
   now(): Date;
   newId(): string;
@@ -51,16 +54,8 @@ async function managedIdentity(clientId: string | undefined) {
 }
 
 export async function buildDependencies(config: AirlockConfig): Promise<Dependencies> {
-  const store: RequestStore =
-    config.stateStore.kind === 'cosmos'
-      ? await CosmosRequestStore.connect({
-          endpoint: config.stateStore.endpoint,
-          key: config.stateStore.key,
-          credential: config.stateStore.key ? undefined : await managedIdentity(clientIdOf(config)),
-          database: config.stateStore.database,
-          container: config.stateStore.container,
-        })
-      : await TableRequestStore.connect({ connectionString: config.stateStore.connectionString, tableName: config.stateStore.table });
+  const { store, workspaces } = await connectStateStore(config);
+  await ensureConfiguredWorkspaces(workspaces, config);
 
   const storage = new BlobStageStorage({
     treId: config.treId,
@@ -76,13 +71,55 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
   return {
     config,
     store,
+    workspaces,
     storage,
     identity,
     scanner: scannerFor(config.scanner, storage, now),
-    contentPolicy: contentPolicyFor(config),
     now,
     newId: () => randomUUID(),
   };
+}
+
+/** The request store and the workspace registry live side by side: the same Cosmos database, or the same table account. */
+async function connectStateStore(config: AirlockConfig): Promise<{ store: RequestStore; workspaces: WorkspaceRegistry }> {
+  if (config.stateStore.kind === 'table') {
+    const { connectionString, table } = config.stateStore;
+    return {
+      store: await TableRequestStore.connect({ connectionString, tableName: table }),
+      workspaces: await TableWorkspaceRegistry.connect({ connectionString }),
+    };
+  }
+  const cosmos = {
+    endpoint: config.stateStore.endpoint,
+    key: config.stateStore.key,
+    credential: config.stateStore.key ? undefined : await managedIdentity(clientIdOf(config)),
+    database: config.stateStore.database,
+  };
+  return {
+    store: await CosmosRequestStore.connect({ ...cosmos, container: config.stateStore.container }),
+    workspaces: await CosmosWorkspaceRegistry.connect(cosmos),
+  };
+}
+
+/**
+ * Every workspace the configuration names exists in the registry, with default settings the first
+ * time; an administrator's settings survive every later start.
+ */
+export function ensureConfiguredWorkspaces(workspaces: WorkspaceRegistry, config: AirlockConfig): Promise<Workspace[]> {
+  const defaults = airlockSettingsDefaultsFor(config);
+  return Promise.all(
+    Object.entries(config.workspaceAudiences).map(([id, audience]) =>
+      workspaces.ensure({ id, audience, displayName: config.workspaceDisplayNames[id] ?? id }, defaults),
+    ),
+  );
+}
+
+export function airlockSettingsDefaultsFor(config: AirlockConfig): AirlockSettings {
+  return defaultAirlockSettings({
+    maxFiles: config.maxFilesPerRequest,
+    maxFileSizeMb: Math.floor(config.maxFileSizeBytes / (1024 * 1024)),
+    allowedFileTypes: config.allowedFileTypes,
+  });
 }
 
 function scannerFor(scanner: ScannerConfig, storage: StageStorage, now: () => Date): MalwareScanner {
@@ -96,15 +133,6 @@ function scannerFor(scanner: ScannerConfig, storage: StageStorage, now: () => Da
   }
 }
 
-export function contentPolicyFor(config: AirlockConfig): ContentPolicy {
-  return {
-    ...DEFAULT_CONTENT_POLICY,
-    maxFiles: config.maxFilesPerRequest,
-    maxFileSizeBytes: config.maxFileSizeBytes,
-    maxExpandedBytes: config.maxFileSizeBytes,
-    allowedTypes: config.allowedFileTypes as FileType[],
-  };
-}
 
 function clientIdOf(config: AirlockConfig): string | undefined {
   return config.storage.auth.kind === 'managed-identity' ? config.storage.auth.clientId : undefined;

@@ -10,13 +10,7 @@ import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
 import { describeFailure, statusOf, toStoreError } from './storeErrors';
-
-/** A string property may hold 64 KiB of UTF-16, i.e. 32,768 code units; stay under it. */
-export const DOCUMENT_CHUNK_LENGTH = 30_000;
-/** An entity may hold 1 MiB; 16 full chunks are at most 960,000 bytes, leaving room for the columns. */
-export const MAX_DOCUMENT_CHUNKS = 16;
-
-const DOCUMENT_PROPERTY_PREFIX = 'doc';
+import { documentChunks, joinDocumentChunks, tableClientFromConnectionString } from './tableDocuments';
 
 /** Table storage allows 15 comparisons per $filter; 10 workspaces leave room for the 3 other filters. */
 const MAX_PARTITIONS_PER_QUERY = 10;
@@ -32,13 +26,7 @@ export class TableRequestStore implements RequestStore {
   private tableReady?: Promise<void>;
 
   constructor(options: TableRequestStoreOptions) {
-    this.table =
-      'tableClient' in options
-        ? options.tableClient
-        : TableClient.fromConnectionString(options.connectionString, options.table, {
-            // Azurite speaks plain http; the SDK refuses to send a key over it unless told.
-            allowInsecureConnection: usesHttp(options.connectionString),
-          });
+    this.table = 'tableClient' in options ? options.tableClient : tableClientFromConnectionString(options.connectionString, options.table);
   }
 
   /** Builds the store and creates the table now, so a bad connection string fails at start-up. */
@@ -172,18 +160,6 @@ export class TableRequestStore implements RequestStore {
   }
 }
 
-function usesHttp(connectionString: string): boolean {
-  const settings = new Map<string, string>();
-  for (const part of connectionString.split(';')) {
-    const separator = part.indexOf('=');
-    if (separator > 0) settings.set(part.slice(0, separator).trim().toLowerCase(), part.slice(separator + 1).trim());
-  }
-  if (settings.get('usedevelopmentstorage')?.toLowerCase() === 'true') return true;
-  const endpoint = settings.get('tableendpoint');
-  if (endpoint) return endpoint.toLowerCase().startsWith('http://');
-  return settings.get('defaultendpointsprotocol')?.toLowerCase() === 'http';
-}
-
 function filterClauses(query: ListQuery): string[] {
   const clauses: string[] = [];
   if (query.type !== undefined) clauses.push(odata`type eq ${query.type}`);
@@ -211,7 +187,7 @@ function toEntity(request: AirlockRequest, json: string): RequestEntity {
   return {
     partitionKey: request.workspaceId,
     rowKey: request.id,
-    ...documentChunks(request.id, json),
+    ...documentChunks(`Airlock request ${request.id}`, json),
     status: request.status,
     type: request.type,
     createdById: request.createdBy.id,
@@ -222,26 +198,8 @@ function toEntity(request: AirlockRequest, json: string): RequestEntity {
   };
 }
 
-function documentChunks(id: string, json: string): Record<string, string> {
-  const count = Math.max(1, Math.ceil(json.length / DOCUMENT_CHUNK_LENGTH));
-  if (count > MAX_DOCUMENT_CHUNKS) {
-    throw new Error(
-      `Airlock request ${id} is too large for the table store: ${json.length} characters of JSON, ` +
-        `at most ${MAX_DOCUMENT_CHUNKS * DOCUMENT_CHUNK_LENGTH}`,
-    );
-  }
-  const chunks: Record<string, string> = {};
-  for (let index = 0; index < count; index++) {
-    chunks[`${DOCUMENT_PROPERTY_PREFIX}${index}`] = json.slice(index * DOCUMENT_CHUNK_LENGTH, (index + 1) * DOCUMENT_CHUNK_LENGTH);
-  }
-  return chunks;
-}
-
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): AirlockRequest {
-  let json = '';
-  for (let index = 0; typeof entity[`${DOCUMENT_PROPERTY_PREFIX}${index}`] === 'string'; index++) {
-    json += entity[`${DOCUMENT_PROPERTY_PREFIX}${index}`] as string;
-  }
+  const json = joinDocumentChunks(entity);
   const etag = requireEtag(entity.etag, String(entity.rowKey));
   try {
     return storedVersion(json, etag);

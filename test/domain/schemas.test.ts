@@ -18,7 +18,12 @@ describe('request bodies', () => {
     expect(() => parseCreateRequest(body)).toThrow(new ValidationError(message));
   });
   test('a review needs a decision and an explanation', () => {
-    expect(parseReview({ approval: false, decisionExplanation: 'contains names' })).toEqual({ approval: false, decisionExplanation: 'contains names' });
+    expect(parseReview({ approval: false, decisionExplanation: 'contains names' })).toEqual({ decision: 'rejected', decisionExplanation: 'contains names' });
+    expect(parseReview({ approval: true, decisionExplanation: 'fine' })).toEqual({ decision: 'approved', decisionExplanation: 'fine' });
+    expect(parseReview({ decision: 'changes_requested', decisionExplanation: 'drop column 3' })).toEqual({ decision: 'changes_requested', decisionExplanation: 'drop column 3' });
+    expect(() => parseReview({ decisionExplanation: 'x' })).toThrow('exactly one of approval');
+    expect(() => parseReview({ approval: true, decision: 'approved', decisionExplanation: 'x' })).toThrow('exactly one of approval');
+    expect(() => parseReview({ decision: 'maybe', decisionExplanation: 'x' })).toThrow('body.decision must be one of');
     expect(() => parseReview({ approval: 'yes', decisionExplanation: 'x' })).toThrow('body.approval must be a boolean');
     expect(() => parseReview({ approval: true, decisionExplanation: '' })).toThrow('body.decisionExplanation must not be empty');
   });

@@ -151,7 +151,7 @@ describe('refusals: the right 4xx, a message that says what is wrong, and no cha
   });
 
   async function unchanged(id = draftId, status = 'draft') {
-    const now = await api.call('GET', `${base}/${id}`, tokens.alice);
+    const now = await api.call('GET', `${base}/${id}`, tokens.olga);
     expect(now.body.airlockRequest.status).toBe(status);
     return now.body.airlockRequest;
   }
@@ -207,11 +207,20 @@ describe('refusals: the right 4xx, a message that says what is wrong, and no cha
     await unchanged(id, 'in_review');
   });
 
-  test('another researcher cannot submit, cancel or get a draft link to someone else\'s request', async () => {
-    expect((await api.call('POST', `${base}/${draftId}/submit`, tokens.other)).status).toBe(403);
-    expect((await api.call('POST', `${base}/${draftId}/cancel`, tokens.other)).status).toBe(403);
-    expect((await api.call('GET', `${base}/${draftId}/link`, tokens.other)).status).toBe(403);
+  test('another researcher does not even see someone else\'s request: submit, cancel, link and get are 404', async () => {
+    for (const [method, path] of [['POST', 'submit'], ['POST', 'cancel'], ['GET', 'link']]) {
+      expect((await api.call(method, `${base}/${draftId}/${path}`, tokens.other)).status).toBe(404);
+    }
+    expect((await api.call('GET', `${base}/${draftId}`, tokens.other)).status).toBe(404);
+    const list = await api.call('GET', base, tokens.other);
+    expect(list.body.airlockRequests.map((item: any) => item.airlockRequest.id)).not.toContain(draftId);
     await unchanged();
+  });
+
+  test('a workspace owner who is not the requester can submit and cancel, but not get the draft link', async () => {
+    const { id } = await createWithFiles('import', {});
+    expect((await api.call('GET', `${base}/${id}/link`, tokens.olga)).status).toBe(403);
+    expect((await api.call('POST', `${base}/${id}/cancel`, tokens.olga)).status).toBe(200);
   });
 
   test('no token → 401, a forged token → 401, unknown workspace or request → 404, malformed id → 400', async () => {

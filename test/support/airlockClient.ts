@@ -3,8 +3,8 @@
  * deployment by giving a base URL and tokens.
  */
 import { createHash } from 'node:crypto';
-import { readIssuerInfo, LocalIssuer, localWorkspaceAudience } from '../../src/local/localIssuer';
-import { WorkspaceRole } from '../../src/domain/roles';
+import { readIssuerInfo, LocalIssuer, LOCAL_CORE_AUDIENCE, localWorkspaceAudience } from '../../src/local/localIssuer';
+import { CoreRole, WorkspaceRole } from '../../src/domain/roles';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -65,11 +65,22 @@ export async function listContainer(containerUrl: string): Promise<{ status: num
 
 export const sha256 = (content: Buffer | string) => createHash('sha256').update(content).digest('hex');
 
-/** Tokens from the local host's own issuer, read from its data directory. */
-export async function localTokens(dataDir: string) {
+async function localIssuerOf(dataDir: string): Promise<LocalIssuer> {
   const issuerUrl = await readIssuerInfo(dataDir);
   if (!issuerUrl) throw new Error(`no issuer.json in ${dataDir}`);
-  const issuer = await LocalIssuer.open(dataDir, issuerUrl);
+  return LocalIssuer.open(dataDir, issuerUrl);
+}
+
+/** Tokens from the local host's own issuer, read from its data directory. */
+export async function localTokens(dataDir: string) {
+  const issuer = await localIssuerOf(dataDir);
   return (workspaceId: string, user: string, ...roles: WorkspaceRole[]) =>
     issuer.mint({ audience: localWorkspaceAudience(workspaceId), subject: user, name: user, email: `${user}@example.org`, roles });
+}
+
+/** Core tokens (the TRE's own audience, where TREAdmin lives) from the local host's issuer. */
+export async function localCoreToken(dataDir: string) {
+  const issuer = await localIssuerOf(dataDir);
+  return (user: string, ...roles: CoreRole[]) =>
+    issuer.mint({ audience: LOCAL_CORE_AUDIENCE, subject: user, name: user, email: `${user}@example.org`, roles });
 }

@@ -1,7 +1,8 @@
 /**
  * The airlock's real adapters on an in-memory Azurite started in this process: a TableRequestStore
- * on a state account and a BlobStageStorage over all ten stage accounts of the given workspaces,
- * installed with `setDependencies` so activities and handlers use them through `getDependencies()`.
+ * and a TableWorkspaceRegistry on a state account and a BlobStageStorage over all ten stage accounts
+ * of the given workspaces, installed with `setDependencies` so activities and handlers use them
+ * through `getDependencies()`.
  */
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
@@ -13,11 +14,12 @@ import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src
 import { RequestStatus, RequestType } from '../../src/domain/status';
 import { LifecycleInput } from '../../src/functions/lifecycleNames';
 import { BlobStageStorage } from '../../src/infra/blobStageStorage';
-import { contentPolicyFor, Dependencies, setDependencies } from '../../src/infra/dependencies';
+import { Dependencies, ensureConfiguredWorkspaces, setDependencies } from '../../src/infra/dependencies';
 import { TokenValidator } from '../../src/infra/identity/tokenValidator';
 import { DisabledScanner } from '../../src/infra/scanning/disabledScanner';
 import { ContainerRef } from '../../src/infra/stageStorage';
 import { TableRequestStore } from '../../src/infra/tableRequestStore';
+import { TableWorkspaceRegistry } from '../../src/infra/tableWorkspaceRegistry';
 import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
 
 export const STATE_ACCOUNT = 'airlockstate';
@@ -62,6 +64,7 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
     const config: AirlockConfig = {
       treId,
       workspaceAudiences: Object.fromEntries(workspaces.map((id) => [id, `api://airlock-test-${id}`])),
+      workspaceDisplayNames: Object.fromEntries(workspaces.map((id) => [id, id])),
       identity: { issuer: 'https://issuer.invalid', jwksUri: 'https://issuer.invalid/keys', coreAudience: 'api://airlock-test-core' },
       stateStore: { kind: 'table', connectionString, table: REQUESTS_TABLE },
       storage: { endpointTemplate, auth: { kind: 'account-key', keys: stageKeys } },
@@ -72,6 +75,8 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
       scanner: { kind: 'none' },
     };
     const store = await TableRequestStore.connect({ connectionString, tableName: REQUESTS_TABLE });
+    const workspaceRegistry = await TableWorkspaceRegistry.connect({ connectionString });
+    await ensureConfiguredWorkspaces(workspaceRegistry, config);
     const storage = new BlobStageStorage({ treId, endpointTemplate, auth: { kind: 'account-key', keys: stageKeys } });
     const identity: TokenValidator = {
       async authenticate() {
@@ -82,11 +87,11 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
     const deps: Dependencies = {
       config,
       store,
+      workspaces: workspaceRegistry,
       storage,
       identity,
       // As the app builds them for scanner 'none': every file recorded as not scanned.
       scanner: new DisabledScanner(now),
-      contentPolicy: contentPolicyFor(config),
       now,
       newId: () => randomUUID(),
     };

@@ -8,6 +8,7 @@ import { getDependencies } from '../../infra/dependencies';
 import { inspectFile } from '../../infra/scanning/contentInspector';
 import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { airlockSettingsOf, contentPolicyOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
 import { epochSeconds, readStoredRequest, updateStoredRequest } from './storedRequest';
 
@@ -19,7 +20,7 @@ import { epochSeconds, readStoredRequest, updateStoredRequest } from './storedRe
 export const checkContent: ActivityHandler = async (input: LifecycleInput): Promise<ScanSummary> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input);
-  const policy = deps.contentPolicy;
+  const policy = contentPolicyOf(await airlockSettingsOf(deps, input.workspaceId));
   const container = containerFor(requestOf(input), 'in_progress');
   const countFindings = checkRequestFiles(request.files.length, policy);
   const entries: FileScanResult[] = [];

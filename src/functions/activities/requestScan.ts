@@ -6,6 +6,7 @@ import { summarizeScan, withScanResult } from '../../domain/scan';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { airlockSettingsOf, scannerOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
 import { epochSeconds, readStoredRequest, updateStoredRequest } from './storedRequest';
 
@@ -22,14 +23,15 @@ export type ScanOutcome =
 export const requestScan: ActivityHandler = async (input: LifecycleInput): Promise<ScanOutcome> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input);
-  const entries = await deps.scanner.scanFiles(containerFor(requestOf(input), 'in_progress'), request.files, request.scanReport ?? []);
+  const scanner = scannerOf(deps, await airlockSettingsOf(deps, input.workspaceId));
+  const entries = await scanner.scanFiles(containerFor(requestOf(input), 'in_progress'), request.files, request.scanReport ?? []);
   const stored = await updateStoredRequest(deps, input, (current) =>
     withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), {
       scanReport: entries.reduce(withScanResult, current.scanReport ?? []),
     }),
   );
-  const summary = summarizeScan(stored.scanReport ?? [], stored.files.map((file) => file.name), [deps.scanner.engine]);
-  return summary.outcome === 'pending' ? { ...summary, timeoutMinutes: deps.scanner.timeoutMinutes ?? 180 } : summary;
+  const summary = summarizeScan(stored.scanReport ?? [], stored.files.map((file) => file.name), [scanner.engine]);
+  return summary.outcome === 'pending' ? { ...summary, timeoutMinutes: scanner.timeoutMinutes ?? 180 } : summary;
 };
 
 df.app.activity(ACTIVITIES.requestScan, { handler: requestScan });

@@ -23,7 +23,9 @@ export const setRequestStatus: ActivityHandler = async (input: StatusInput): Pro
     if (request.status !== input.from) {
       throw new IllegalTransitionError(`expected the request to be '${input.from}' before '${input.to}', but it is '${request.status}'`);
     }
-    return withStatus(request, { to: input.to, trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps), statusMessage: input.statusMessage });
+    // Finishing a move keeps the reason the person gave (a rejection's explanation) unless there is a new one.
+    const statusMessage = input.statusMessage ?? request.statusMessage;
+    return withStatus(request, { to: input.to, trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps), statusMessage });
   });
   return stored.status;
 };

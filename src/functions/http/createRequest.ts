@@ -1,6 +1,6 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ForbiddenError } from '../../domain/errors';
+import { AirlockDisabledError, ForbiddenError, NotFoundError } from '../../domain/errors';
 import { canCreate } from '../../domain/permissions';
 import { newDraftRequest, withStatus } from '../../domain/request';
 import { AIRLOCK_SYSTEM, userRefOf } from '../../domain/roles';
@@ -8,6 +8,7 @@ import { parseCreateRequest } from '../../domain/schemas';
 import { getDependencies } from '../../infra/dependencies';
 import { LIFECYCLE_ORCHESTRATOR, LifecycleInput } from '../lifecycleNames';
 import { answering, json, notifyLifecycle, readJsonBody, withActions, workspaceIdParam } from './httpMapping';
+import { airlockSettingsOf } from '../airlockSettings';
 import { authenticate } from './requestAccess';
 
 export const createRequest = answering(
@@ -16,6 +17,7 @@ export const createRequest = answering(
     const workspaceId = workspaceIdParam(request);
     const caller = await authenticate(request, deps, workspaceId);
     if (!canCreate(caller)) throw new ForbiddenError('Only a Workspace Researcher or Workspace Owner can create an airlock request');
+    if (!(await airlockSettingsOf(deps, workspaceId)).enabled) throw new AirlockDisabledError('Airlock is not enabled in this workspace.');
     const body = parseCreateRequest(await readJsonBody(request));
     const now = Math.floor(deps.now().getTime() / 1000);
     const draft = await deps.store.create(

@@ -1,9 +1,10 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { ForbiddenError } from '../../domain/errors';
-import { canView } from '../../domain/permissions';
+import { canView, seesOnlyOwnRequests } from '../../domain/permissions';
 import { parseListQuery } from '../../domain/schemas';
 import { getDependencies } from '../../infra/dependencies';
 import { answering, json, queryObject, withActions, workspaceIdParam } from './httpMapping';
+import { airlockSettingsOf } from '../airlockSettings';
 import { authenticate } from './requestAccess';
 
 export const listRequests = answering(async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
@@ -12,9 +13,11 @@ export const listRequests = answering(async (request: HttpRequest, _context: Inv
   const caller = await authenticate(request, deps, workspaceId);
   if (!canView(caller)) throw new ForbiddenError('Only workspace members with an airlock role can list airlock requests');
   const query = parseListQuery(queryObject(request));
-  const page = await deps.store.list(workspaceId, query);
+  const { requestVisibility } = await airlockSettingsOf(deps, workspaceId);
+  // Narrowed in the query itself, so that pages stay full and tokens stay valid.
+  const page = await deps.store.list(workspaceId, seesOnlyOwnRequests(caller, requestVisibility) ? { ...query, creatorUserId: caller.id } : query);
   return json(200, {
-    airlockRequests: page.items.filter((item) => canView(caller, item)).map((item) => withActions(caller, item)),
+    airlockRequests: page.items.filter((item) => canView(caller, item, requestVisibility)).map((item) => withActions(caller, item)),
     ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
   });
 });

@@ -4,6 +4,7 @@ import { canView } from '../../domain/permissions';
 import { AirlockRequest } from '../../domain/request';
 import { Caller } from '../../domain/roles';
 import { Dependencies } from '../../infra/dependencies';
+import { airlockSettingsOf } from '../airlockSettings';
 
 export function authenticate(request: HttpRequest, deps: Dependencies, workspaceId?: string): Promise<Caller> {
   return deps.identity.authenticate(request.headers.get('authorization'), { workspaceId });
@@ -12,6 +13,9 @@ export function authenticate(request: HttpRequest, deps: Dependencies, workspace
 /** The request if it exists and the caller may see it; otherwise 404 (a hidden request is not confirmed to exist). */
 export async function loadVisibleRequest(deps: Dependencies, caller: Caller, workspaceId: string, requestId: string): Promise<AirlockRequest> {
   const request = await deps.store.get(workspaceId, requestId);
-  if (!request || !canView(caller, request)) throw new NotFoundError(`Airlock request '${requestId}' does not exist in workspace '${workspaceId}'`);
+  const visibility = request ? (await airlockSettingsOf(deps, workspaceId)).requestVisibility : 'own';
+  if (!request || !canView(caller, request, visibility)) {
+    throw new NotFoundError(`Airlock request '${requestId}' does not exist in workspace '${workspaceId}'`);
+  }
   return request;
 }

@@ -1,35 +1,28 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { withStatus } from '../../domain/request';
+import { recordReview } from '../../domain/review';
 import { userRefOf } from '../../domain/roles';
 import { parseReview } from '../../domain/schemas';
-import { requireTarget } from '../../domain/transitions';
 import { answering } from './httpMapping';
 import { recordAction } from './recordAction';
+import { airlockSettingsOf } from '../airlockSettings';
 
+/**
+ * `{approval: bool, decisionExplanation}` as Azure TRE, or `{decision, decisionExplanation}` with
+ * `changes_requested` too. Approvals count until the workspace's quorum is met.
+ */
 export const reviewRequest = answering(
   async (request: HttpRequest, client: df.DurableClient, _context: InvocationContext): Promise<HttpResponseInit> =>
     recordAction(request, client, 'review', async ({ request: airlockRequest, caller, deps, now, body }) => {
       const review = parseReview(await body());
-      const trigger = review.approval ? 'approve' : 'reject';
-      const reviewer = userRefOf(caller);
-      return withStatus(airlockRequest, {
-        to: requireTarget(airlockRequest.status, trigger),
-        trigger,
-        actor: reviewer,
+      const settings = await airlockSettingsOf(deps, airlockRequest.workspaceId);
+      return recordReview(airlockRequest, {
+        id: deps.newId(),
+        reviewer: userRefOf(caller),
+        decision: review.decision,
+        decisionExplanation: review.decisionExplanation,
         now,
-        changes: {
-          reviews: [
-            ...airlockRequest.reviews,
-            {
-              id: deps.newId(),
-              reviewer,
-              dateCreated: now,
-              reviewDecision: review.approval ? 'approved' : 'rejected',
-              decisionExplanation: review.decisionExplanation,
-            },
-          ],
-        },
+        requiredApprovals: settings.requiredApprovals,
       });
     }),
 );

@@ -4,6 +4,7 @@ import { checkSubmittable } from '../../domain/policies';
 import { withStatus } from '../../domain/request';
 import { userRefOf } from '../../domain/roles';
 import { containerFor } from '../../infra/stageStorage';
+import { airlockSettingsOf } from '../airlockSettings';
 import { answering } from './httpMapping';
 import { recordAction } from './recordAction';
 
@@ -12,13 +13,14 @@ export const submitRequest = answering(
   async (request: HttpRequest, client: df.DurableClient, _context: InvocationContext): Promise<HttpResponseInit> =>
     recordAction(request, client, 'submit', async ({ request: airlockRequest, caller, deps, now }) => {
       const files = await deps.storage.listFiles(containerFor(airlockRequest, 'draft'));
-      checkSubmittable(files, { maxFiles: deps.config.maxFilesPerRequest });
+      checkSubmittable(files, { maxFiles: (await airlockSettingsOf(deps, airlockRequest.workspaceId)).maxFiles });
       return withStatus(airlockRequest, {
         to: 'submitted',
         trigger: 'submit',
         actor: userRefOf(caller),
         now,
-        changes: { files: files.map(({ name, size }) => ({ name, size })) },
+        // A new cycle: reviews and approvals of an earlier submission no longer count.
+        changes: { files: files.map(({ name, size }) => ({ name, size })), reviewCycle: (airlockRequest.reviewCycle ?? 0) + 1 },
       });
     }),
 );

@@ -31,9 +31,13 @@ function* call<T>(context: OrchestrationContext, activity: string, input: unknow
  * stored request decides, so a duplicate, late or forged event changes nothing. The stored status is
  * read first, in case the change happened before this wait began.
  */
-function* statusAfter(context: OrchestrationContext, request: LifecycleInput, status: RequestStatus): Generator<Task, RequestStatus, any> {
+function* statusAfter(
+  context: OrchestrationContext,
+  request: LifecycleInput,
+  ...waiting: RequestStatus[]
+): Generator<Task, RequestStatus, any> {
   let stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
-  while (stored.status === status) {
+  while (waiting.includes(stored.status)) {
     yield context.df.waitForExternalEvent(REQUEST_UPDATED_EVENT);
     stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
   }
@@ -97,53 +101,62 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
   progress('provisioning the draft container');
   yield* call(context, ACTIVITIES.provisionContainer, { request, stage: 'draft' });
 
-  progress('draft', 'submit or cancel');
-  const afterDraft = yield* statusAfter(context, request, 'draft');
-  if (afterDraft === 'cancelled') {
-    progress('deleting the cancelled draft');
-    yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'draft' });
-    return 'cancelled';
-  }
-  if (afterDraft !== 'submitted') return afterDraft;
-
-  progress('hashing the submitted files');
-  const versions = yield* call<HashedVersions>(context, ACTIVITIES.hashSubmittedFiles, request);
-  progress('moving the files to the in-progress stage');
-  yield* move(context, request, 'draft', 'in_progress', versions);
-
-  progress('checking the content of the files');
-  const checks = yield* call<ScanSummary>(context, ACTIVITIES.checkContent, request);
-  progress('scanning', 'scan verdict');
-  const verdict = checks.outcome === 'threat' ? checks : yield* scanVerdict(context, request);
-  if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new Error(verdict.message);
-  if (verdict.outcome === 'threat') {
-    yield* setStatus(context, request, 'submitted', 'blocking_in_progress', verdict.message);
-    progress('moving the files to quarantine');
-    yield* move(context, request, 'in_progress', 'blocked');
-    yield* setStatus(context, request, 'blocking_in_progress', 'blocked_by_scan', verdict.message);
-    return 'blocked_by_scan';
-  }
-  yield* setStatus(context, request, 'submitted', 'in_review', verdict.message);
-
-  progress('in_review', 'review or cancel');
-  const decision = yield* statusAfter(context, request, 'in_review');
-  switch (decision) {
-    case 'cancelled':
-      progress('deleting the cancelled request\'s files');
-      yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'in_progress' });
+  // One pass per submission: a request returned for changes comes back here.
+  for (;;) {
+    progress('draft', 'submit or cancel');
+    const afterDraft = yield* statusAfter(context, request, 'draft', 'changes_requested');
+    if (afterDraft === 'cancelled') {
+      progress('deleting the cancelled draft');
+      yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'draft' });
       return 'cancelled';
-    case 'rejection_in_progress':
-      progress('moving the files to the rejected stage');
-      yield* move(context, request, 'in_progress', 'rejected');
-      yield* setStatus(context, request, 'rejection_in_progress', 'rejected');
-      return 'rejected';
-    case 'approval_in_progress':
-      progress('moving the files to the approved stage');
-      yield* move(context, request, 'in_progress', 'approved');
-      yield* setStatus(context, request, 'approval_in_progress', 'approved');
-      break;
-    default:
-      return decision;
+    }
+    if (afterDraft !== 'submitted') return afterDraft;
+
+    progress('hashing the submitted files');
+    const versions = yield* call<HashedVersions>(context, ACTIVITIES.hashSubmittedFiles, request);
+    progress('moving the files to the in-progress stage');
+    yield* move(context, request, 'draft', 'in_progress', versions);
+
+    progress('checking the content of the files');
+    const checks = yield* call<ScanSummary>(context, ACTIVITIES.checkContent, request);
+    progress('scanning', 'scan verdict');
+    const verdict = checks.outcome === 'threat' ? checks : yield* scanVerdict(context, request);
+    if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new Error(verdict.message);
+    if (verdict.outcome === 'threat') {
+      yield* setStatus(context, request, 'submitted', 'blocking_in_progress', verdict.message);
+      progress('moving the files to quarantine');
+      yield* move(context, request, 'in_progress', 'blocked');
+      yield* setStatus(context, request, 'blocking_in_progress', 'blocked_by_scan', verdict.message);
+      return 'blocked_by_scan';
+    }
+    yield* setStatus(context, request, 'submitted', 'in_review', verdict.message);
+
+    progress('in_review', 'review or cancel');
+    const decision = yield* statusAfter(context, request, 'in_review');
+    switch (decision) {
+      case 'cancelled':
+        progress("deleting the cancelled request's files");
+        yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'in_progress' });
+        return 'cancelled';
+      case 'changes_requested':
+        // The requester edits the same files in the draft stage and submits again.
+        progress('returning the files to the draft stage');
+        yield* move(context, request, 'in_progress', 'draft');
+        continue;
+      case 'rejection_in_progress':
+        progress('moving the files to the rejected stage');
+        yield* move(context, request, 'in_progress', 'rejected');
+        yield* setStatus(context, request, 'rejection_in_progress', 'rejected');
+        return 'rejected';
+      case 'approval_in_progress':
+        progress('moving the files to the approved stage');
+        yield* move(context, request, 'in_progress', 'approved');
+        yield* setStatus(context, request, 'approval_in_progress', 'approved');
+        break;
+      default:
+        return decision;
+    }
+    break;
   }
 
   progress('approved', 'revoke');

@@ -149,6 +149,31 @@ test('approved, then revoked: the data leaves the approved stage', async () => {
   expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'revoked' });
 });
 
+test('changes requested: the files go back to the draft stage, and a resubmission is hashed, checked and scanned afresh', async () => {
+  const airlock = await inReview();
+  await airlock.act('changes_requested');
+  expect(airlock.callsAfterStart().slice(-1)).toEqual(['moveFiles in_progress→draft']);
+  expect(airlock.runtime.customStatus).toEqual({ stage: 'draft', awaiting: 'submit or cancel' });
+  await airlock.act('submitted');
+  expect(airlock.status).toBe('in_review');
+  await airlock.act('approval_in_progress');
+  expect(airlock.callsAfterStart()).toEqual([
+    ...UP_TO_REVIEW,
+    'moveFiles in_progress→draft',
+    ...UP_TO_REVIEW.slice(1),
+    'moveFiles in_progress→approved',
+    'setRequestStatus approval_in_progress→approved',
+  ]);
+});
+
+test('changes requested, then cancelled by the requester: the draft is deleted', async () => {
+  const airlock = await inReview();
+  await airlock.act('changes_requested');
+  await airlock.act('cancelled');
+  expect(airlock.callsAfterStart().slice(-2)).toEqual(['moveFiles in_progress→draft', 'deleteStageData draft']);
+  expect(airlock.runtime.output).toBe('cancelled');
+});
+
 test('rejected: files move to the rejected stage and the workflow ends', async () => {
   const airlock = await inReview();
   await airlock.act('rejection_in_progress');

@@ -1,0 +1,159 @@
+/**
+ * The workspace registry's document: who a workspace is (id, display name, token audience) and how
+ * its airlock behaves. Pure: the registry adapters store it, the HTTP layer reads and changes it.
+ */
+import { FILE_TYPES, FileType } from './contentPolicy';
+import { ForbiddenError } from './errors';
+import { Caller, hasRole, UserRef } from './roles';
+import { CORE_ACCOUNTS, StageAccount, storageAccountName, WORKSPACE_ACCOUNTS } from './stages';
+
+/** Who sees whose requests: researchers only their own, or all of the workspace's (owners and airlock managers always see all). */
+export const REQUEST_VISIBILITIES = ['own', 'workspace'] as const;
+export type RequestVisibility = (typeof REQUEST_VISIBILITIES)[number];
+
+export interface AirlockSettings {
+  enabled: boolean;
+  scanningEnabled: boolean;
+  /** distinct Airlock Managers who must approve before a request is approved */
+  requiredApprovals: number;
+  /** files per request */
+  maxFiles: number;
+  maxFileSizeMb: number;
+  allowedFileTypes: FileType[];
+  requestVisibility: RequestVisibility;
+  /** who is told about the workspace's airlock requests, besides requester and reviewers */
+  notificationAddresses: string[];
+}
+
+/** One change of a workspace's airlock settings, kept on the workspace as its audit trail. */
+export interface SettingsChange {
+  changedBy: UserRef;
+  /** epoch seconds */
+  changedWhen: number;
+  previous: AirlockSettings;
+  settings: AirlockSettings;
+}
+
+export interface Workspace {
+  id: string;
+  displayName: string;
+  /** the workspace app registration's client id: the audience of its tokens */
+  audience: string;
+  airlock: AirlockSettings;
+  changes: SettingsChange[];
+  /** The store's concurrency token; set by the registry, never by the domain. */
+  etag?: string;
+}
+
+/** What the deployment's configuration says about a workspace; everything else is the registry's. */
+export interface WorkspaceSeed {
+  id: string;
+  displayName: string;
+  audience: string;
+}
+
+/** The bounds a settings change must keep; the schema and the defaults both read them. */
+export const AIRLOCK_SETTINGS_LIMITS = {
+  requiredApprovals: { min: 1, max: 5 },
+  maxFiles: { min: 1, max: 1000 },
+  maxFileSizeMb: { min: 1, max: 51_200 },
+} as const;
+
+/**
+ * File types an administrator may allow. Executables never pass the content checks, whatever the
+ * list says, so offering them would promise what the airlock does not do.
+ */
+export const ALLOWABLE_FILE_TYPES: readonly FileType[] = FILE_TYPES.filter((type) => type !== 'executable');
+
+/** Workspace ids as the configuration accepts them: also safe as a Cosmos id and a Table RowKey. */
+export const WORKSPACE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,62}$/;
+
+export function isWorkspaceId(value: string): boolean {
+  return WORKSPACE_ID_PATTERN.test(value);
+}
+
+export interface SettingsDefaults {
+  maxFiles: number;
+  maxFileSizeMb: number;
+  allowedFileTypes: readonly string[];
+}
+
+/**
+ * A new workspace's settings, from the deployment-wide limits. Those limits are looser than what a
+ * settings change may set (and may name types unknown here), so they are brought within bounds:
+ * the defaults must be settings an administrator could have written.
+ */
+export function defaultAirlockSettings(defaults: SettingsDefaults): AirlockSettings {
+  return {
+    enabled: true,
+    scanningEnabled: true,
+    requiredApprovals: 1,
+    maxFiles: withinLimits(defaults.maxFiles, AIRLOCK_SETTINGS_LIMITS.maxFiles),
+    maxFileSizeMb: withinLimits(defaults.maxFileSizeMb, AIRLOCK_SETTINGS_LIMITS.maxFileSizeMb),
+    allowedFileTypes: ALLOWABLE_FILE_TYPES.filter((type) => defaults.allowedFileTypes.includes(type)),
+    requestVisibility: 'own',
+    notificationAddresses: [],
+  };
+}
+
+function withinLimits(value: number, limits: { min: number; max: number }): number {
+  return Math.min(limits.max, Math.max(limits.min, Math.floor(value)));
+}
+
+export function newWorkspace(seed: WorkspaceSeed, settings: AirlockSettings): Workspace {
+  return { id: seed.id, displayName: seed.displayName, audience: seed.audience, airlock: settings, changes: [] };
+}
+
+/** The workspace with new airlock settings, the change recorded (who, when, from what, to what). */
+export function withSettings(workspace: Workspace, settings: AirlockSettings, actor: UserRef, now: number): Workspace {
+  const change: SettingsChange = { changedBy: actor, changedWhen: now, previous: workspace.airlock, settings };
+  return { ...workspace, airlock: settings, changes: [...workspace.changes, change] };
+}
+
+const SETTING_FIELDS: readonly (keyof AirlockSettings)[] = [
+  'enabled',
+  'scanningEnabled',
+  'requiredApprovals',
+  'maxFiles',
+  'maxFileSizeMb',
+  'allowedFileTypes',
+  'requestVisibility',
+  'notificationAddresses',
+];
+
+/** The names of the settings that differ. Lists are sets here: listing the same types in another order changes nothing. */
+export function changedSettingFields(previous: AirlockSettings, next: AirlockSettings): (keyof AirlockSettings)[] {
+  return SETTING_FIELDS.filter((field) => comparable(previous[field]) !== comparable(next[field]));
+}
+
+function comparable(value: AirlockSettings[keyof AirlockSettings]): string {
+  return JSON.stringify(Array.isArray(value) ? [...value].sort() : value);
+}
+
+/** The seed fields the configuration owns that differ from the stored workspace; settings are never among them. */
+export function seedDiffers(workspace: Workspace, seed: WorkspaceSeed): boolean {
+  return workspace.audience !== seed.audience || workspace.displayName !== seed.displayName;
+}
+
+export function withSeed(workspace: Workspace, seed: WorkspaceSeed): Workspace {
+  return { ...workspace, displayName: seed.displayName, audience: seed.audience };
+}
+
+/**
+ * Airlock settings belong to the TRE, not to a workspace: only a TRE administrator, signed in for
+ * the core (a workspace token never carries TREAdmin), may read or change them.
+ */
+export function requireTreAdmin(caller: Caller, action: string): void {
+  if (caller.workspaceId !== undefined || !hasRole(caller, 'TREAdmin')) {
+    throw new ForbiddenError(`Only a TRE administrator can ${action}`);
+  }
+}
+
+/** The real names of the ten stage accounts a workspace's requests pass through, by their roles. */
+export function storageAccountsOf(workspaceId: string, treId: string): Record<StageAccount, string> {
+  const accounts = [...CORE_ACCOUNTS, ...WORKSPACE_ACCOUNTS];
+  return Object.fromEntries(accounts.map((account) => [account, storageAccountName(account, { treId, workspaceId })])) as Record<
+    StageAccount,
+    string
+  >;
+}
