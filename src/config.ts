@@ -10,7 +10,7 @@ export interface AirlockConfig {
   workspaceAudiences: Record<string, string>;
   /** workspaceId → display name, for every workspace of `workspaceAudiences` (the id when none is configured) */
   workspaceDisplayNames: Record<string, string>;
-  identity: { issuer: string; jwksUri: string; coreAudience: string };
+  identity: { issuer: string[]; jwksUri: string; coreAudience: string };
   stateStore:
     | { kind: 'cosmos'; endpoint: string; key?: string; database: string; container: string }
     | { kind: 'table'; connectionString: string; table: string };
@@ -170,7 +170,7 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     workspaceAudiences,
     workspaceDisplayNames,
     identity: {
-      issuer: required('AIRLOCK_AUTH_ISSUER'),
+      issuer: required('AIRLOCK_AUTH_ISSUER').split(',').map((issuer) => issuer.trim()).filter(Boolean),
       jwksUri: required('AIRLOCK_AUTH_JWKS_URI'),
       coreAudience: required('AIRLOCK_CORE_AUDIENCE'),
     },

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       `  API          ${host.apiUrl}          (health: ${host.apiUrl}/health)`,
       `  data dir     ${host.dataDir}`,
       `  workspaces   ${host.workspaces.join(', ')}`,
-      `  storage      Azurite ${host.azurite.blobOrigin} (one account per stage)`,
+      `  storage      Azurite ${host.azurite.blobOrigin} (one account per stage); tables ${host.azurite.tableOrigin}`,
       `  scanning     ${host.scanning}`,
       '  tokens       npm run -s token -- --workspace demo --user alice --name "Alice" --email alice@example.org --roles WorkspaceResearcher',
       '               (roles: WorkspaceResearcher, WorkspaceOwner, AirlockManager; --roles TREAdmin without --workspace for a core token)',

@@ -65,7 +65,7 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
       treId,
       workspaceAudiences: Object.fromEntries(workspaces.map((id) => [id, `api://airlock-test-${id}`])),
       workspaceDisplayNames: Object.fromEntries(workspaces.map((id) => [id, id])),
-      identity: { issuer: 'https://issuer.invalid', jwksUri: 'https://issuer.invalid/keys', coreAudience: 'api://airlock-test-core' },
+      identity: { issuer: ['https://issuer.invalid'], jwksUri: 'https://issuer.invalid/keys', coreAudience: 'api://airlock-test-core' },
       stateStore: { kind: 'table', connectionString, table: REQUESTS_TABLE },
       storage: { endpointTemplate, auth: { kind: 'account-key', keys: stageKeys } },
       sasExpiryMinutes: 60,

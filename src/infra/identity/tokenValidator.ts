@@ -17,7 +17,8 @@ import { DependencyError, NotFoundError, UnauthenticatedError } from '../../doma
 import { CORE_ROLES, WORKSPACE_ROLES, type Caller, type Role } from '../../domain/roles';
 
 export interface IdentityConfig {
-  issuer: string;
+  /** One issuer, or several (Entra ID's v1 `https://sts.windows.net/<tenant>/` and v2 `.../v2.0` issuers). */
+  issuer: string | string[];
   jwksUri: string;
   coreAudience: string;
   /** workspaceId → audience (the workspace app registration's client id) */

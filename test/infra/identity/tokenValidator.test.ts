@@ -236,3 +236,15 @@ describe('tokenValidator', () => {
     );
   });
 });
+
+describe('several trusted issuers (Entra ID v1 and v2 tokens)', () => {
+  test('a token from either configured issuer is accepted; any other issuer is not', async () => {
+    const v1Issuer = 'https://sts.windows.net/tenant-id/';
+    const both = createTokenValidator({ ...config, issuer: [issuer.issuer, v1Issuer] });
+    await expect(both.authenticate(`Bearer ${await signClaims({ iss: v1Issuer })}`, { workspaceId: 'demo' })).resolves.toMatchObject({ id: 'alice-oid' });
+    await expect(both.authenticate(`Bearer ${await signClaims({})}`, { workspaceId: 'demo' })).resolves.toMatchObject({ id: 'alice-oid' });
+    const stranger = await rejectionOf(both.authenticate(`Bearer ${await signClaims({ iss: 'https://sts.windows.net/other-tenant/' })}`, { workspaceId: 'demo' }));
+    expect(stranger).toBeInstanceOf(UnauthenticatedError);
+    expect(stranger.message).toBe('token issuer is not trusted');
+  });
+});
