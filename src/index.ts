@@ -15,6 +15,7 @@ import './functions/http/cancelRequest';
 import './functions/http/reviewRequest';
 import './functions/http/revokeRequest';
 import './functions/http/listMyRequests';
+import './functions/http/getRequestAudit';
 import './functions/http/getAirlockSettings';
 import './functions/http/putAirlockSettings';
 import './functions/http/health';

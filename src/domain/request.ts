@@ -1,3 +1,4 @@
+import { AuditHead } from './audit';
 import { UserRef } from './roles';
 import { FileScanResult } from './scan';
 import { RequestStatus, RequestType } from './status';
@@ -55,6 +56,8 @@ export interface AirlockRequest {
   updatedWhen: number;
   history: HistoryItem[];
   resourceVersion: number;
+  /** The newest entry of the request's audit log (number and hash); set by the store with the entries. */
+  auditHead?: AuditHead;
   /** The store's concurrency token; set by the store, never by the domain. */
   etag?: string;
 }

@@ -2,15 +2,34 @@
  * RequestStore on Azure Cosmos DB (NoSQL API), one container partitioned by /workspaceId.
  * Every write is conditional: `create` relies on the id being unique within the partition and
  * `replace` on an If-Match of the document's `_etag`, so a concurrent change is refused, never lost.
+ *
+ * Audit entries (domain/audit.ts) live in the same container and partition as their request, as
+ * items with `type: 'audit'` and id `audit~<requestId>~<seq>`. A write with audit drafts is one
+ * transactional batch: [Replace with If-Match | Create] of the request, then a Create per entry.
+ * Request queries skip items whose id starts with `audit~` (no request id may), so documents
+ * written before auditing are listed as before.
  */
 import https from 'node:https';
-import { Container, CosmosClient, CosmosClientOptions, FeedOptions, ItemDefinition, SqlParameter, SqlQuerySpec } from '@azure/cosmos';
+import {
+  Container,
+  CosmosClient,
+  CosmosClientOptions,
+  FeedOptions,
+  ItemDefinition,
+  JSONObject,
+  OperationInput,
+  OperationResponse,
+  SqlParameter,
+  SqlQuerySpec,
+} from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
+import { AuditDraft, AuditEntry } from '../domain/audit';
 import { AirlockRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
 import { describeFailure, statusOf, toStoreError } from './storeErrors';
+import { assertNotAuditEntryId, AUDIT_ID_PREFIX, auditIdPrefixOf, chainEntries, isAuditEntryId } from './auditChain';
 
 export const REQUESTS_PARTITION_KEY_PATH = '/workspaceId';
 
@@ -32,6 +51,13 @@ export interface CosmosConnectOptions {
 const COSMOS_SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag'] as const;
 
 type StoredItem = ItemDefinition & Partial<Record<(typeof COSMOS_SYSTEM_FIELDS)[number], unknown>>;
+
+/** The `type` of an audit-entry item (a request's `type` is its RequestType, 'import' or 'export'). */
+const AUDIT_ITEM_TYPE = 'audit';
+/** A transactional batch holds at most 100 operations: the request and 99 entries. */
+const MAX_BATCH_OPERATIONS = 100;
+/** Status of the operations of a failed batch that did not fail themselves. */
+const FAILED_DEPENDENCY = 424;
 
 export class CosmosRequestStore implements RequestStore {
   private readonly container: Container;
@@ -68,7 +94,9 @@ export class CosmosRequestStore implements RequestStore {
     this.ownedClient?.dispose();
   }
 
-  async create(request: AirlockRequest): Promise<AirlockRequest> {
+  async create(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest> {
+    assertNotAuditEntryId(request.id);
+    if (audit && audit.length > 0) return this.writeAudited('create', request, audit);
     try {
       const { resource } = await this.container.items.create(toStoredBody(request));
       return fromStoredItem(requireResource(resource, request.id));
@@ -79,6 +107,7 @@ export class CosmosRequestStore implements RequestStore {
   }
 
   async get(workspaceId: string, id: string): Promise<AirlockRequest | undefined> {
+    if (isAuditEntryId(id)) return undefined;
     try {
       const { resource, statusCode } = await this.container.item(id, workspaceId).read<StoredItem>();
       if (statusCode === 404 || !resource) return undefined;
@@ -90,9 +119,16 @@ export class CosmosRequestStore implements RequestStore {
   }
 
   async getById(id: string): Promise<AirlockRequest | undefined> {
+    if (isAuditEntryId(id)) return undefined;
     try {
       const { resources } = await this.container.items
-        .query<StoredItem>({ query: 'SELECT * FROM c WHERE c.id = @id', parameters: [{ name: '@id', value: id }] })
+        .query<StoredItem>({
+          query: 'SELECT * FROM c WHERE c.id = @id AND NOT STARTSWITH(c.id, @auditIdPrefix)',
+          parameters: [
+            { name: '@id', value: id },
+            { name: '@auditIdPrefix', value: AUDIT_ID_PREFIX },
+          ],
+        })
         .fetchAll();
       return onlyMatch(resources.map(fromStoredItem), id);
     } catch (error) {
@@ -100,8 +136,10 @@ export class CosmosRequestStore implements RequestStore {
     }
   }
 
-  async replace(request: AirlockRequest): Promise<AirlockRequest> {
+  async replace(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest> {
     if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
+    assertNotAuditEntryId(request.id);
+    if (audit && audit.length > 0) return this.writeAudited('replace', request, audit);
     try {
       const { resource } = await this.container
         .item(request.id, request.workspaceId)
@@ -111,6 +149,67 @@ export class CosmosRequestStore implements RequestStore {
       // 404: the request vanished since it was read, which is a change by someone else too.
       const status = statusOf(error);
       if (status === 412 || status === 404) throw changedBySomeoneElse(request.id);
+      throw toStoreError(error);
+    }
+  }
+
+  /**
+   * Writes the request and its new audit entries in one transactional batch in the request's
+   * partition. The entries are chained from `request.auditHead`, which came from the read the
+   * If-Match etag names, so it is the stored head whenever the batch can succeed.
+   */
+  private async writeAudited(mode: 'create' | 'replace', request: AirlockRequest, audit: AuditDraft[]): Promise<AirlockRequest> {
+    const { workspaceId, id } = request;
+    const { entries, head } = chainEntries(mode === 'create' ? undefined : request.auditHead, audit, { requestId: id, workspaceId });
+    if (entries.length + 1 > MAX_BATCH_OPERATIONS) {
+      throw new Error(`Airlock request ${id}: at most ${MAX_BATCH_OPERATIONS - 1} audit entries can be written with one change (got ${entries.length})`);
+    }
+    const document: AirlockRequest = { ...request, auditHead: head };
+    const body = toStoredBody(document) as JSONObject;
+    // The local Cosmos-compatible server needs `partitionKey` on every operation; Azure accepts it.
+    const requestOperation: OperationInput =
+      mode === 'create'
+        ? { operationType: 'Create', partitionKey: workspaceId, resourceBody: body }
+        : { operationType: 'Replace', id, partitionKey: workspaceId, ifMatch: request.etag, resourceBody: body };
+    const operations: OperationInput[] = [
+      requestOperation,
+      ...entries.map((entry): OperationInput => ({ operationType: 'Create', partitionKey: workspaceId, resourceBody: toStoredAuditBody(entry) })),
+    ];
+
+    let results: OperationResponse[];
+    try {
+      results = (await this.container.items.batch(operations, workspaceId)).result ?? [];
+    } catch (error) {
+      // The SDK wraps what the service answered in `Batch request error: ...` with the answer as `cause`.
+      throw batchFailure(mode, request, undefined, statusOf(unwrapBatchError(error)), unwrapBatchError(error));
+    }
+    const failedAt = results.findIndex((result) => result.statusCode >= 400 && result.statusCode !== FAILED_DEPENDENCY);
+    if (failedAt >= 0 || results.length !== operations.length) {
+      const index = failedAt >= 0 ? failedAt : undefined;
+      const status = index !== undefined ? results[index].statusCode : undefined;
+      throw batchFailure(mode, request, index, status, new Error(`the batch answered ${JSON.stringify(results.map((r) => r.statusCode))}`));
+    }
+
+    const written = results[0];
+    if (written.resourceBody && typeof written.resourceBody._etag === 'string') return fromStoredItem(written.resourceBody as StoredItem);
+    if (!written.eTag) throw new DependencyError(`request store unavailable: the write of request ${id} returned no etag`);
+    return { ...withoutEtag(document), etag: written.eTag };
+  }
+
+  /** The request's audit entries, in key order (= sequence order unless someone moved them). */
+  async listAudit(workspaceId: string, requestId: string): Promise<AuditEntry[]> {
+    try {
+      const { resources } = await this.container.items
+        .query<StoredItem>(
+          {
+            query: 'SELECT * FROM c WHERE STARTSWITH(c.id, @prefix) ORDER BY c.id ASC',
+            parameters: [{ name: '@prefix', value: auditIdPrefixOf(requestId) }],
+          },
+          { partitionKey: workspaceId },
+        )
+        .fetchAll();
+      return resources.map(fromStoredAuditItem);
+    } catch (error) {
       throw toStoreError(error);
     }
   }
@@ -170,6 +269,9 @@ export function clientOptions(options: CosmosConnectOptions): CosmosClientOption
 }
 
 function addFilters(query: ListQuery, conditions: string[], parameters: SqlParameter[]): void {
+  // Audit entries share the container; no request id starts with their prefix.
+  conditions.push('NOT STARTSWITH(c.id, @auditIdPrefix)');
+  parameters.push({ name: '@auditIdPrefix', value: AUDIT_ID_PREFIX });
   if (query.type !== undefined) {
     conditions.push('c.type = @type');
     parameters.push({ name: '@type', value: query.type });
@@ -220,6 +322,52 @@ function fromStoredItem(item: StoredItem): AirlockRequest {
   for (const field of COSMOS_SYSTEM_FIELDS) delete document[field];
   if (typeof etag !== 'string') throw new DependencyError('request store unavailable: a stored request came back without an _etag');
   return { ...(document as unknown as AirlockRequest), etag };
+}
+
+function withoutEtag(request: AirlockRequest): AirlockRequest {
+  const { etag: _etag, ...document } = request;
+  return document;
+}
+
+/** An entry as stored: the entry itself plus the item type that tells it from a request. */
+function toStoredAuditBody(entry: AuditEntry): JSONObject {
+  return { ...(entry as unknown as JSONObject), type: AUDIT_ITEM_TYPE };
+}
+
+/** The entry as written: without Cosmos' fields and our item type (anything else stays, so an added field breaks the hash). */
+function fromStoredAuditItem(item: StoredItem): AuditEntry {
+  const entry: Record<string, unknown> = { ...item };
+  for (const field of COSMOS_SYSTEM_FIELDS) delete entry[field];
+  if (entry.type === AUDIT_ITEM_TYPE) delete entry.type;
+  return entry as unknown as AuditEntry;
+}
+
+function unwrapBatchError(error: unknown): unknown {
+  if (error instanceof Error && error.message.startsWith('Batch request error') && error.cause !== undefined) return error.cause;
+  return error;
+}
+
+/**
+ * What a failed batch means. `index` is the failed operation (0 = the request) when known. Nothing
+ * of a failed batch is written on Azure (the local server differs: docs/local-stand-ins.md).
+ */
+function batchFailure(mode: 'create' | 'replace', request: AirlockRequest, index: number | undefined, status: number | undefined, cause: unknown): unknown {
+  const onRequest = index === undefined || index === 0;
+  if (onRequest && mode === 'replace' && (status === 412 || status === 404)) return changedBySomeoneElse(request.id);
+  if (onRequest && mode === 'create' && status === 409) return new ConflictError(`Airlock request ${request.id} already exists`);
+  if (status === 409) {
+    // An entry with the next number exists: the log has run ahead of the request's head. Retrying cannot help.
+    return new Error(
+      `Airlock request ${request.id}: its audit log already holds an entry the request's audit head (${JSON.stringify(request.auditHead ?? null)}) does not know; the log needs checking`,
+    );
+  }
+  if (status !== undefined) {
+    const failure = Object.assign(new Error(`the ${mode} of request ${request.id} with its audit entries failed (operation ${index ?? '?'}: ${status})`), {
+      code: status,
+    });
+    return toStoreError(failure);
+  }
+  return toStoreError(cause);
 }
 
 function requireResource(resource: StoredItem | undefined, id: string): StoredItem {

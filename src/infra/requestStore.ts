@@ -1,3 +1,4 @@
+import { AuditDraft, AuditEntry } from '../domain/audit';
 import { AirlockRequest } from '../domain/request';
 import { ListQuery } from '../domain/schemas';
 
@@ -17,9 +18,15 @@ export interface CrossWorkspaceQuery extends ListQuery {
  * Where request documents live. Every write is conditional: `create` fails with ConflictError when
  * the id exists, `replace` fails with ConflictError when the stored etag is not `request.etag`.
  * Nothing is ever silently overwritten. Returned documents carry the store's current `etag`.
+ *
+ * Audit: `create` and `replace` take the drafts of what the change did. The store numbers and
+ * hash-chains them on from the document's `auditHead` (from none for `create`), sets the new
+ * `auditHead` on the document and writes the document and the entries in ONE transaction in the
+ * request's partition: when the write is refused (ConflictError) nothing at all is written.
+ * Without drafts (or with none) no entry is written and `auditHead` is stored as given.
  */
 export interface RequestStore {
-  create(request: AirlockRequest): Promise<AirlockRequest>;
+  create(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest>;
   get(workspaceId: string, id: string): Promise<AirlockRequest | undefined>;
   /**
    * The request with this id in whichever workspace holds it, for callers that know only the id
@@ -27,7 +34,13 @@ export interface RequestStore {
    * partitions, so slower than `get`; ids are UUIDs, so two matches mean the store is corrupt (throws).
    */
   getById(id: string): Promise<AirlockRequest | undefined>;
-  replace(request: AirlockRequest): Promise<AirlockRequest>;
+  replace(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest>;
+  /**
+   * The request's audit entries, ordered by their key (the zero-padded sequence number), so an
+   * untampered log comes back as 1, 2, 3...; empty when the request has none. Check with verifyChain.
+   */
+  listAudit(workspaceId: string, requestId: string): Promise<AuditEntry[]>;
+  /** Never returns audit entries (nor do `get`, `getById` and `listAll`). */
   list(workspaceId: string, query: ListQuery): Promise<RequestPage>;
   listAll(query: CrossWorkspaceQuery): Promise<RequestPage>;
   /** Answers when the store is reachable; throws otherwise. */

@@ -3,17 +3,39 @@
  * The JSON document is the source of truth and is split over string properties doc0..docN; a few
  * plain columns duplicate the fields lists filter on so the service can filter without the JSON.
  * Every write is conditional on the entity's etag, as in the Cosmos adapter.
+ *
+ * Audit entries are rows in the request's partition with RowKey `audit~<requestId>~<seq, 8 digits>`,
+ * their JSON in doc0..docN like a request's, plus `kind = 'audit'` and `requestId` columns for people
+ * browsing the table. A write with audit drafts is one entity-group transaction: [update with the
+ * etag (Replace) | create] of the request, then a create per entry. Request queries exclude the
+ * key range of audit rows, `audit~` <= RowKey <= `audit~~` (no request id starts with `audit~`, and
+ * audited request ids hold only characters below '~'), rather than filtering on a column: Table
+ * storage drops entities that lack a filtered property, so rows written before auditing would vanish.
  */
-import { odata, TableClient, TableEntity, TableEntityResult } from '@azure/data-tables';
+import { odata, TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { AuditDraft, AuditEntry } from '../domain/audit';
 import { AirlockRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
 import { describeFailure, statusOf, toStoreError } from './storeErrors';
 import { documentChunks, joinDocumentChunks, tableClientFromConnectionString } from './tableDocuments';
+import { assertNotAuditEntryId, AUDIT_ID_PREFIX, auditIdPrefixOf, chainEntries, isAuditEntryId } from './auditChain';
 
-/** Table storage allows 15 comparisons per $filter; 10 workspaces leave room for the 3 other filters. */
+/**
+ * Table storage allows 15 comparisons per $filter; 10 workspaces leave room for the 3 other filters
+ * and the 2 comparisons that exclude audit rows.
+ */
 const MAX_PARTITIONS_PER_QUERY = 10;
+
+/** An entity-group transaction holds at most 100 operations: the request and 99 entries. */
+const MAX_TRANSACTION_OPERATIONS = 100;
+
+/**
+ * Request rows only: every audit RowKey lies in [`audit~`, `audit~~`] because after the prefix comes
+ * an audited request id, whose characters all sort below '~' (auditChain.ts). Plain ASCII bounds.
+ */
+const EXCLUDE_AUDIT_ROWS = `(RowKey lt '${AUDIT_ID_PREFIX}' or RowKey gt '${AUDIT_ID_PREFIX}~')`;
 
 /** The entity as written: keys, the document in chunks, and the filter columns. */
 type RequestEntity = TableEntity<Record<string, unknown>>;
@@ -58,7 +80,9 @@ export class TableRequestStore implements RequestStore {
     }
   }
 
-  async create(request: AirlockRequest): Promise<AirlockRequest> {
+  async create(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest> {
+    assertNotAuditEntryId(request.id);
+    if (audit && audit.length > 0) return this.writeAudited('create', request, audit);
     await this.ensureTable();
     try {
       const json = serialize(request);
@@ -71,6 +95,7 @@ export class TableRequestStore implements RequestStore {
   }
 
   async get(workspaceId: string, id: string): Promise<AirlockRequest | undefined> {
+    if (isAuditEntryId(id)) return undefined;
     await this.ensureTable();
     try {
       return fromEntity(await this.table.getEntity<Record<string, unknown>>(workspaceId, id));
@@ -81,6 +106,7 @@ export class TableRequestStore implements RequestStore {
   }
 
   async getById(id: string): Promise<AirlockRequest | undefined> {
+    if (isAuditEntryId(id)) return undefined;
     await this.ensureTable();
     const matches = await this.readAll(odata`RowKey eq ${id}`);
     // RowKeys are unique only within a partition; ours are UUIDs, so a second match is corruption.
@@ -90,8 +116,10 @@ export class TableRequestStore implements RequestStore {
     return matches[0];
   }
 
-  async replace(request: AirlockRequest): Promise<AirlockRequest> {
+  async replace(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest> {
     if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
+    assertNotAuditEntryId(request.id);
+    if (audit && audit.length > 0) return this.writeAudited('replace', request, audit);
     await this.ensureTable();
     try {
       const json = serialize(request);
@@ -105,6 +133,56 @@ export class TableRequestStore implements RequestStore {
       }
       throw toStoreError(error);
     }
+  }
+
+  /**
+   * Writes the request and its new audit entries in one entity-group transaction. The entries are
+   * chained from `request.auditHead`, which came from the read the etag names, so it is the stored
+   * head whenever the transaction can succeed.
+   */
+  private async writeAudited(mode: 'create' | 'replace', request: AirlockRequest, audit: AuditDraft[]): Promise<AirlockRequest> {
+    const { entries, head } = chainEntries(mode === 'create' ? undefined : request.auditHead, audit, {
+      requestId: request.id,
+      workspaceId: request.workspaceId,
+    });
+    if (entries.length + 1 > MAX_TRANSACTION_OPERATIONS) {
+      throw new Error(
+        `Airlock request ${request.id}: at most ${MAX_TRANSACTION_OPERATIONS - 1} audit entries can be written with one change (got ${entries.length})`,
+      );
+    }
+    const document: AirlockRequest = { ...request, auditHead: head };
+    const json = serialize(document);
+    const actions: TransactionAction[] = [
+      mode === 'create' ? ['create', toEntity(document, json)] : ['update', toEntity(document, json), 'Replace', { etag: request.etag }],
+      ...entries.map((entry): TransactionAction => ['create', toAuditEntity(entry)]),
+    ];
+    await this.ensureTable();
+    let etag: string | undefined;
+    try {
+      const response = await this.table.submitTransaction(actions);
+      // The SDK cuts the sub-response's `ETag:` header line at '\n', so a '\r' may remain.
+      etag = response.subResponses[0]?.etag?.trim();
+    } catch (error) {
+      throw transactionFailure(mode, request, error);
+    }
+    return storedVersion(json, requireEtag(etag, request.id));
+  }
+
+  /** The request's audit entries, in RowKey order (= sequence order unless someone moved them). */
+  async listAudit(workspaceId: string, requestId: string): Promise<AuditEntry[]> {
+    const prefix = auditIdPrefixOf(requestId);
+    await this.ensureTable();
+    const entries: Array<{ rowKey: string; entry: AuditEntry }> = [];
+    try {
+      // Entry keys are the prefix and 8 digits, all below '~'.
+      const filter = odata`PartitionKey eq ${workspaceId} and RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`;
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        entries.push({ rowKey: String(entity.rowKey), entry: fromAuditEntity(entity) });
+      }
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    return entries.sort((a, b) => compareValues(a.rowKey, b.rowKey)).map(({ entry }) => entry);
   }
 
   async list(workspaceId: string, query: ListQuery): Promise<RequestPage> {
@@ -161,7 +239,7 @@ export class TableRequestStore implements RequestStore {
 }
 
 function filterClauses(query: ListQuery): string[] {
-  const clauses: string[] = [];
+  const clauses: string[] = [EXCLUDE_AUDIT_ROWS];
   if (query.type !== undefined) clauses.push(odata`type eq ${query.type}`);
   if (query.status !== undefined) clauses.push(odata`status eq ${query.status}`);
   if (query.creatorUserId !== undefined) clauses.push(odata`createdById eq ${query.creatorUserId}`);
@@ -196,6 +274,47 @@ function toEntity(request: AirlockRequest, json: string): RequestEntity {
     updatedWhen: { type: 'Int64', value: String(request.updatedWhen) },
     title: request.title,
   };
+}
+
+function toAuditEntity(entry: AuditEntry): RequestEntity {
+  return {
+    partitionKey: entry.workspaceId,
+    rowKey: entry.id,
+    ...documentChunks(`Audit entry ${entry.id}`, JSON.stringify(entry)),
+    kind: 'audit',
+    requestId: entry.requestId,
+  };
+}
+
+/** The entry as its JSON says (the columns beside it are for browsing and not trusted). */
+function fromAuditEntity(entity: TableEntityResult<Record<string, unknown>>): AuditEntry {
+  try {
+    return JSON.parse(joinDocumentChunks(entity)) as AuditEntry;
+  } catch {
+    throw new Error(`Stored audit entry ${entity.rowKey} in workspace ${entity.partitionKey} is not valid JSON`);
+  }
+}
+
+/**
+ * What a failed transaction means. The service names the failed operation in the message
+ * (`<index>:<text>`; 0 = the request). Nothing of a failed transaction is written.
+ */
+function transactionFailure(mode: 'create' | 'replace', request: AirlockRequest, error: unknown): unknown {
+  const status = statusOf(error);
+  const indexMatch = error instanceof Error ? /^(\d+):/.exec(error.message) : null;
+  const index = indexMatch ? Number(indexMatch[1]) : undefined;
+  const onRequest = index === undefined || index === 0;
+  if (mode === 'replace' && onRequest && (status === 412 || status === 404)) {
+    return new ConflictError(`Airlock request ${request.id} was changed by someone else; reload and try again`);
+  }
+  if (mode === 'create' && onRequest && status === 409) return new ConflictError(`Airlock request ${request.id} already exists`);
+  if (status === 409) {
+    // An entry with the next number exists: the log has run ahead of the request's head. Retrying cannot help.
+    return new Error(
+      `Airlock request ${request.id}: its audit log already holds an entry the request's audit head (${JSON.stringify(request.auditHead ?? null)}) does not know; the log needs checking`,
+    );
+  }
+  return toStoreError(error);
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): AirlockRequest {

@@ -12,6 +12,7 @@ import { LocalDurableBackend } from './durableBackend';
 import { getDependencies } from '../infra/dependencies';
 import { ClamdScanner } from '../infra/scanning/clamdScanner';
 import { installFunctionsCore, registrations } from './functionsCore';
+import { LOCAL_STATE_STORE_FILE } from './localStateStore';
 import { createHttpHost } from './httpHost';
 import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
 
@@ -105,6 +106,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       AIRLOCK_STORAGE_ACCOUNT_KEYS: Object.entries(state.accountKeys).map(([name, key]) => `${name}:${key}`).join(';'),
       AIRLOCK_BLOB_ENDPOINT_TEMPLATE: `${azurite.blobOrigin}/{account}`,
     });
+    writeFileSync(
+      join(dataDir, LOCAL_STATE_STORE_FILE),
+      JSON.stringify({ connectionString: azurite.connectionString(STATE_ACCOUNT), tableName: 'airlockrequests' }),
+      { mode: 0o600 },
+    );
     // Fail at start-up, with the configuration's own message, rather than on the first request.
     await getDependencies();
     // Resumes every persisted instance: work scheduled before a stop runs again, due timers fire.

@@ -147,3 +147,26 @@ describe('races with one outcome', () => {
     }
   }, 120_000);
 });
+
+describe('the audit log', () => {
+  test('every step of a request is in its hash-chained audit log, readable by owners and managers only', async () => {
+    const id = await inReview({ 'table.csv': 'n\n7\n' });
+    await api.call('GET', `${base}/${id}/link`, t.bob);
+    await approve(id, t.bob, 'aggregate');
+    await api.waitForStatus(WS, id, t.alice, 'approved');
+    const audit = await api.call('GET', `${base}/${id}/audit`, t.olga);
+    expect(audit.status).toBe(200);
+    expect(audit.body.verification).toEqual({ verified: true, entries: audit.body.entries.length, problems: [] });
+    const actions = audit.body.entries.map((e: any) => e.action);
+    expect(actions[0]).toBe('request.created');
+    expect(actions).toEqual(expect.arrayContaining(['link.issued', 'files.recorded', 'data.moved', 'scan.recorded', 'review.recorded', 'status.changed']));
+    const transitions = audit.body.entries.filter((e: any) => e.action === 'status.changed').map((e: any) => `${e.fromStatus}>${e.toStatus}`);
+    expect(transitions).toEqual(['draft>submitted', 'submitted>in_review', 'in_review>approval_in_progress', 'approval_in_progress>approved']);
+    const issued = audit.body.entries.filter((e: any) => e.action === 'link.issued');
+    expect(issued.map((e: any) => [e.actor.id, e.detail.permissions, e.detail.stage])).toEqual([['alice', 'rwdl', 'draft'], ['bob', 'rl', 'in_progress']]);
+    expect(issued.every((e: any) => typeof e.detail.expiresOn === 'string')).toBe(true);
+    expect(audit.body.entries.find((e: any) => e.action === 'review.recorded')).toMatchObject({ actor: { id: 'bob' }, detail: { decision: 'approved', explanation: 'aggregate' } });
+    expect(audit.body.entries.every((e: any, i: number) => e.seq === i + 1 && (i === 0 ? e.prevHash === '' : e.prevHash === audit.body.entries[i - 1].hash))).toBe(true);
+    expect((await api.call('GET', `${base}/${id}/audit`, t.alice)).status).toBe(403);
+  });
+});

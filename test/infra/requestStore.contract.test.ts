@@ -9,6 +9,7 @@ import net from 'node:net';
 import { CosmosClient } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
+import { AuditDraft, AuditEntry } from '../../src/domain/audit';
 import { ConflictError, DependencyError, ValidationError } from '../../src/domain/errors';
 import { AirlockRequest, newDraftRequest, withStatus } from '../../src/domain/request';
 import { UserRef } from '../../src/domain/roles';
@@ -16,9 +17,11 @@ import { ListQuery, ORDER_BY_FIELDS, OrderByField } from '../../src/domain/schem
 import { RequestStatus, RequestType } from '../../src/domain/status';
 import { TransitionTrigger } from '../../src/domain/transitions';
 import { newAccountKey, startAzurite } from '../../src/local/azurite';
+import { auditEntryId, chainEntries, hashAuditEntry, verifyChain } from '../../src/infra/auditChain';
 import { CosmosRequestStore } from '../../src/infra/cosmosRequestStore';
 import { RequestPage, RequestStore } from '../../src/infra/requestStore';
 import { TableRequestStore } from '../../src/infra/tableRequestStore';
+import { documentChunks } from '../../src/infra/tableDocuments';
 
 interface RunningStore {
   store: RequestStore;
@@ -28,11 +31,19 @@ interface RunningStore {
   unreachable(): Promise<RequestStore>;
   /** The document body as it sits in the store, read around the adapter. */
   storedBody(workspaceId: string, id: string): Promise<Record<string, unknown>>;
+  /** Writes an audit entry around the adapter, as the adapter would store it. */
+  plantAuditEntry(entry: AuditEntry): Promise<void>;
   stop(): Promise<void>;
 }
 
 interface StoreFixture {
   name: string;
+  /**
+   * Whether a failed multi-item write leaves nothing behind. Azure Cosmos DB batches and Table
+   * transactions are atomic, and so is Azurite's; @vercel/cosmosdb-server stops at the failed
+   * operation but keeps the ones before it (docs/local-stand-ins.md).
+   */
+  atomicBatches: boolean;
   start(): Promise<RunningStore>;
 }
 
@@ -46,6 +57,7 @@ async function closedLoopbackPort(): Promise<number> {
 
 const cosmosFixture: StoreFixture = {
   name: 'CosmosRequestStore on @vercel/cosmosdb-server',
+  atomicBatches: false,
   async start() {
     const server = createHttpsServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,6 +93,9 @@ const cosmosFixture: StoreFixture = {
         if (!resource) throw new Error(`no stored item ${id}`);
         return resource;
       },
+      async plantAuditEntry(entry) {
+        await rawClient.database('airlock').container('requests').items.create({ ...entry, type: 'audit' });
+      },
       async stop() {
         for (const store of stores) store.close();
         rawClient.dispose();
@@ -96,6 +111,7 @@ const cosmosFixture: StoreFixture = {
 
 const tableFixture: StoreFixture = {
   name: 'TableRequestStore on Azurite',
+  atomicBatches: true,
   async start() {
     const account = 'airlockstore';
     const azurite = await startAzurite({ accounts: { [account]: newAccountKey() } });
@@ -119,6 +135,16 @@ const tableFixture: StoreFixture = {
           .map((key) => entity[key] as string);
         expect(chunks.every((chunk) => chunk.length <= 30_000)).toBe(true);
         return JSON.parse(chunks.join('')) as Record<string, unknown>;
+      },
+      async plantAuditEntry(entry) {
+        const table = TableClient.fromConnectionString(azurite.connectionString(account), 'requests', { allowInsecureConnection: true });
+        await table.createEntity({
+          partitionKey: entry.workspaceId,
+          rowKey: entry.id,
+          ...documentChunks('planted entry', JSON.stringify(entry)),
+          kind: 'audit',
+          requestId: entry.requestId,
+        });
       },
       stop: () => azurite.close(),
     };
@@ -567,5 +593,209 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       const page = await store.listAll(listQuery({ creatorUserId: creator.id }));
       expect(ids(page.items)).toEqual(ids([...seeded].reverse()));
     });
+  });
+
+  describe('audit entries', () => {
+    const audited = (action: string, overrides: Partial<AuditDraft> = {}): AuditDraft => ({ action, actor: alice, time: BASE_TIME, ...overrides });
+
+    /** The stored log must chain up to the stored request's head. */
+    async function expectIntactLog(workspaceId: string, id: string, length: number): Promise<AuditEntry[]> {
+      const entries = await store.listAudit(workspaceId, id);
+      const stored = await store.get(workspaceId, id);
+      expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length }, (_, index) => index + 1));
+      expect(verifyChain(entries, stored?.auditHead)).toEqual({ verified: true, entries: length, problems: [] });
+      return entries;
+    }
+
+    test('create with a draft writes entry 1 (no previous hash, a valid hash) and sets the head on the stored request', async () => {
+      const request = draft({ workspaceId: randomUUID() });
+      const created = await store.create(request, [audited('request.created', { toStatus: 'draft', detail: { title: request.title } })]);
+
+      const entries = await store.listAudit(request.workspaceId, request.id);
+      expect(entries).toHaveLength(1);
+      const [entry] = entries;
+      expect(entry).toEqual({
+        id: auditEntryId(request.id, 1),
+        requestId: request.id,
+        workspaceId: request.workspaceId,
+        seq: 1,
+        prevHash: '',
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        action: 'request.created',
+        actor: alice,
+        time: BASE_TIME,
+        toStatus: 'draft',
+        detail: { title: request.title },
+      });
+      expect(entry.hash).toBe(hashAuditEntry(entry));
+
+      expect(created.auditHead).toEqual({ seq: 1, hash: entry.hash });
+      expect(withoutEtag(created)).toEqual({ ...request, auditHead: { seq: 1, hash: entry.hash } });
+      expect((await running.storedBody(request.workspaceId, request.id)).auditHead).toEqual({ seq: 1, hash: entry.hash });
+      expect(await store.get(request.workspaceId, request.id)).toEqual(created);
+    });
+
+    test('replace with two drafts writes entries 2 and 3, chained, and moves the head to 3', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }), [audited('request.created')]);
+      const submitted = withStatus(created, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 10 });
+      const replaced = await store.replace(submitted, [
+        audited('files.recorded', { time: BASE_TIME + 10, files: [{ name: 'data.csv', sha256: 'a'.repeat(64) }] }),
+        audited('status.changed', { time: BASE_TIME + 10, fromStatus: 'draft', toStatus: 'submitted' }),
+      ]);
+
+      const entries = await expectIntactLog(created.workspaceId, created.id, 3);
+      expect(entries.map((entry) => entry.action)).toEqual(['request.created', 'files.recorded', 'status.changed']);
+      expect(entries[1].prevHash).toBe(entries[0].hash);
+      expect(entries[2].prevHash).toBe(entries[1].hash);
+      expect(entries[1].files).toEqual([{ name: 'data.csv', sha256: 'a'.repeat(64) }]);
+      expect(replaced.auditHead).toEqual({ seq: 3, hash: entries[2].hash });
+      expect(withoutEtag(replaced)).toEqual({ ...withoutEtag(submitted), auditHead: { seq: 3, hash: entries[2].hash } });
+      expect(await store.get(created.workspaceId, created.id)).toEqual(replaced);
+    });
+
+    test('a request created without drafts starts its log at 1 when first audited', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }));
+      expect(created.auditHead).toBeUndefined();
+      expect(await store.listAudit(created.workspaceId, created.id)).toEqual([]);
+      await store.replace(withStatus(created, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 10 }), [audited('status.changed')]);
+      await expectIntactLog(created.workspaceId, created.id, 1);
+    });
+
+    test('replace without drafts writes no entry and keeps the head', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }), [audited('request.created')]);
+      const replaced = await store.replace(withStatus(created, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 10 }));
+      expect(replaced.auditHead).toEqual(created.auditHead);
+      expect(replaced.status).toBe('submitted');
+      await expectIntactLog(created.workspaceId, created.id, 1);
+      // Empty drafts are no drafts.
+      const again = await store.replace(withStatus(replaced, { to: 'in_review', trigger: 'system', actor: manager, now: BASE_TIME + 20 }), []);
+      expect(again.auditHead).toEqual(created.auditHead);
+      await expectIntactLog(created.workspaceId, created.id, 1);
+    });
+
+    test('a stale-etag replace with drafts fails with ConflictError and writes neither the document nor entries', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }), [audited('request.created')]);
+      const current = await store.replace(withStatus(created, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 10 }), [
+        audited('status.changed', { toStatus: 'submitted' }),
+      ]);
+
+      const fromStaleRead = withStatus(created, { to: 'cancelled', trigger: 'cancel', actor: alice, now: BASE_TIME + 20 });
+      await expect(store.replace(fromStaleRead, [audited('status.changed', { toStatus: 'cancelled' })])).rejects.toBeInstanceOf(ConflictError);
+
+      expect(await store.get(created.workspaceId, created.id)).toEqual(current);
+      const entries = await expectIntactLog(created.workspaceId, created.id, 2);
+      expect(entries[1].toStatus).toBe('submitted');
+    });
+
+    test('replace with drafts of a request that does not exist fails with ConflictError and writes no entries', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }), [audited('request.created')]);
+      const elsewhere = { ...created, id: randomUUID() };
+      await expect(store.replace(elsewhere, [audited('status.changed')])).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.get(elsewhere.workspaceId, elsewhere.id)).toBeUndefined();
+      expect(await store.listAudit(elsewhere.workspaceId, elsewhere.id)).toEqual([]);
+    });
+
+    test('creating an existing id with drafts fails with ConflictError and adds no entries', async () => {
+      const request = draft({ workspaceId: randomUUID() });
+      const created = await store.create(request, [audited('request.created', { detail: { attempt: 1 } })]);
+      await expect(store.create({ ...request, title: 'second' }, [audited('request.created', { detail: { attempt: 2 } })])).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect(await store.get(request.workspaceId, request.id)).toEqual(created);
+      const entries = await expectIntactLog(request.workspaceId, request.id, 1);
+      expect(entries[0].detail).toEqual({ attempt: 1 });
+    });
+
+    test('two concurrent replaces with drafts from the same read: exactly one wins and the log stays linear (10 rounds)', async () => {
+      const workspaceId = randomUUID();
+      for (let round = 0; round < 10; round++) {
+        const read = await store.create(draft({ workspaceId, now: BASE_TIME + round }), [audited('request.created')]);
+        const submit = withStatus(read, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 100 });
+        const cancel = withStatus(read, { to: 'cancelled', trigger: 'cancel', actor: alice, now: BASE_TIME + 100 });
+
+        const outcomes = await Promise.allSettled([
+          store.replace(submit, [audited('status.changed', { toStatus: 'submitted' }), audited('files.recorded', { files: [] })]),
+          store.replace(cancel, [audited('status.changed', { toStatus: 'cancelled' })]),
+        ]);
+
+        const winners = outcomes.filter((outcome): outcome is PromiseFulfilledResult<AirlockRequest> => outcome.status === 'fulfilled');
+        const losers = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        expect(winners).toHaveLength(1);
+        expect(losers).toHaveLength(1);
+        expect(losers[0].reason).toBeInstanceOf(ConflictError);
+        const winner = winners[0].value;
+        expect(await store.get(workspaceId, read.id)).toEqual(winner);
+        const entries = await expectIntactLog(workspaceId, read.id, winner.status === 'submitted' ? 3 : 2);
+        expect(entries[1].toStatus).toBe(winner.status);
+      }
+    });
+
+    test('list, listAll, get and getById never return audit entries', async () => {
+      const workspaceId = randomUUID();
+      const creator: UserRef = { id: `user-${randomUUID()}`, name: 'Audit Lister' };
+      const first = await store.create(draft({ workspaceId, creator }), [audited('request.created'), audited('files.recorded')]);
+      const second = await store.create(draft({ workspaceId, creator, type: 'export' }), [audited('request.created')]);
+      const plain = await store.create(draft({ workspaceId, creator }));
+      await store.replace(withStatus(first, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 10 }), [audited('status.changed')]);
+      const expected = [first.id, second.id, plain.id].sort();
+
+      expect(sortedIds((await store.list(workspaceId, listQuery())).items)).toEqual(expected);
+      expect(sortedIds((await store.list(workspaceId, listQuery({ status: 'submitted' }))).items)).toEqual([first.id]);
+      expect(sortedIds((await store.listAll({ ...listQuery(), workspaceIds: [workspaceId] })).items)).toEqual(expected);
+      expect(sortedIds((await store.listAll(listQuery({ creatorUserId: creator.id }))).items)).toEqual(expected);
+      const everything = await readAllPages((continuationToken) => store.listAll(listQuery({ pageSize: 50, continuationToken })));
+      const all = everything.flatMap((page) => page.items);
+      expect(all.filter((item) => item.id.startsWith('audit~'))).toEqual([]);
+      expect(all.every((item) => typeof item.status === 'string' && Array.isArray(item.history))).toBe(true);
+
+      const entryId = auditEntryId(first.id, 1);
+      expect(await store.get(workspaceId, entryId)).toBeUndefined();
+      expect(await store.getById(entryId)).toBeUndefined();
+      expect((await store.getById(first.id))?.id).toBe(first.id);
+    });
+
+    test('a request id shaped like an audit entry id is refused', async () => {
+      const request = { ...draft({ workspaceId: randomUUID() }), id: `audit~${randomUUID()}~00000001` };
+      await expect(store.create(request)).rejects.toThrow(/reserved for audit entries/);
+      await expect(store.create(request, [audited('request.created')])).rejects.toThrow(/reserved for audit entries/);
+    });
+
+    test('a large detail (about 200,000 characters) round-trips with a valid hash', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }), [audited('request.created')]);
+      const names = Array.from({ length: 4000 }, (_, index) => `folder-${index}/survey-results-part-${index}.csv`);
+      const detail = { note: 'checksum list attached; '.repeat(1000), names, count: names.length, complete: true, reviewer: null };
+      const files = names.slice(0, 500).map((name, index) => ({ name, sha256: index.toString(16).padStart(64, '0') }));
+      expect(JSON.stringify({ detail, files }).length).toBeGreaterThan(200_000);
+
+      const replaced = await store.replace(withStatus(created, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 10 }), [
+        audited('files.recorded', { detail, files }),
+      ]);
+      const entries = await expectIntactLog(created.workspaceId, created.id, 2);
+      expect(entries[1].detail).toEqual(detail);
+      expect(entries[1].files).toEqual(files);
+      expect(replaced.auditHead).toEqual({ seq: 2, hash: entries[1].hash });
+    });
+
+    // @vercel/cosmosdb-server runs a batch's operations one by one and stops at the first failure
+    // without undoing the earlier ones (Azure rolls the whole batch back), so here the request would
+    // be replaced although its entry was refused. Skipped for that adapter only; see docs/local-stand-ins.md.
+    (fixture.atomicBatches ? test : test.skip)(
+      'a write whose entry cannot be written (the number is taken) fails and leaves the request unchanged',
+      async () => {
+        const created = await store.create(draft({ workspaceId: randomUUID() }), [audited('request.created')]);
+        // An entry 2 the request's head does not know, as if written around the store.
+        const [stray] = chainEntries(created.auditHead, [audited('stray.entry')], { requestId: created.id, workspaceId: created.workspaceId }).entries;
+        await running.plantAuditEntry(stray);
+
+        const failure = store.replace(withStatus(created, { to: 'submitted', trigger: 'submit', actor: alice, now: BASE_TIME + 10 }), [
+          audited('status.changed'),
+          audited('files.recorded'),
+        ]);
+        await expect(failure).rejects.toThrow(/audit log already holds an entry/);
+        await expect(failure).rejects.not.toBeInstanceOf(ConflictError);
+        expect(await store.get(created.workspaceId, created.id)).toEqual(created);
+        expect((await store.listAudit(created.workspaceId, created.id)).map((entry) => entry.action)).toEqual(['request.created', 'stray.entry']);
+      },
+    );
   });
 });

@@ -10,7 +10,7 @@ import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
 import { airlockSettingsOf, contentPolicyOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
-import { epochSeconds, readStoredRequest, updateStoredRequest } from './storedRequest';
+import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
 
 /**
  * The airlock's own checks of the in-progress copies, whatever the malware scanner: size, count,

@@ -1,15 +1,22 @@
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
+import { auditOfDeletion } from '../../domain/auditOfChange';
+import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES } from '../lifecycleNames';
 import { StageInput } from './provisionContainer';
+import { appendAudit, epochSeconds } from '../storedRequest';
 import { requestOf } from './requestOf';
 
 /** Deletes a request's container in one stage (a cancelled request's data is no longer needed). */
 export const deleteStageData: ActivityHandler = async (input: StageInput): Promise<void> => {
   const deps = await getDependencies();
-  await deps.storage.deleteContainer(containerFor(requestOf(input.request), input.stage));
+  const container = containerFor(requestOf(input.request), input.stage);
+  const files = await deps.storage.listFiles(container);
+  // Recorded first: if the deletion then fails, the retry deletes what the log already announced.
+  await appendAudit(deps, input.request, auditOfDeletion(AIRLOCK_SYSTEM, epochSeconds(deps), input.stage, files.map(({ name }) => ({ name }))));
+  await deps.storage.deleteContainer(container);
 };
 
 df.app.activity(ACTIVITIES.deleteStageData, { handler: deleteStageData });

@@ -9,7 +9,7 @@ import { containerFor, HashedFile } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
 import { airlockSettingsOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
-import { epochSeconds, updateStoredRequest } from './storedRequest';
+import { epochSeconds, updateStoredRequest } from '../storedRequest';
 
 /** name → etag of the hashed version, so the move copies exactly what was hashed. */
 export type HashedVersions = Record<string, string>;

@@ -2,13 +2,14 @@ import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
 import { NotFoundError } from '../../domain/errors';
+import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { Stage } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
 import { HashedVersions } from './hashSubmittedFiles';
 import { requestOf } from './requestOf';
-import { readStoredRequest } from './storedRequest';
+import { appendAudit, epochSeconds, readStoredRequest } from '../storedRequest';
 
 export interface MoveInput {
   request: LifecycleInput;
@@ -53,6 +54,13 @@ export const moveFiles: ActivityHandler = async (input: MoveInput, context: Invo
       );
     }
   }
+  await appendAudit(deps, input.request, {
+    action: 'data.moved',
+    actor: AIRLOCK_SYSTEM,
+    time: epochSeconds(deps),
+    files: request.files.map(({ name, sha256 }) => ({ name, sha256 })),
+    detail: { from: input.from, to: input.to, sha256Verified: true },
+  });
   // Only once every copy is verified does the source go; until then the source is the copy of record.
   for (const file of request.files) await deps.storage.deleteFile(source, file.name);
   // A file that was never part of the request (uploaded after submit) is not ours to delete.

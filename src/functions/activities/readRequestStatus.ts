@@ -3,7 +3,7 @@ import { ActivityHandler } from 'durable-functions';
 import { RequestStatus } from '../../domain/status';
 import { getDependencies } from '../../infra/dependencies';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
-import { readStoredRequest } from './storedRequest';
+import { readStoredRequest } from '../storedRequest';
 
 export interface StoredStatus {
   status: RequestStatus;

@@ -4,7 +4,7 @@ import { ScanSummary, summarizeScan } from '../../domain/scan';
 import { getDependencies } from '../../infra/dependencies';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
 import { airlockSettingsOf, scannerOf } from '../airlockSettings';
-import { readStoredRequest } from './storedRequest';
+import { readStoredRequest } from '../storedRequest';
 
 /** After a ScanResult event: what the stored report now adds up to. The event itself is only a nudge. */
 export const readScanOutcome: ActivityHandler = async (input: LifecycleInput): Promise<ScanSummary> => {

@@ -8,7 +8,7 @@ import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
 import { airlockSettingsOf, scannerOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
-import { epochSeconds, readStoredRequest, updateStoredRequest } from './storedRequest';
+import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
 
 /**
  * A scan verdict: `clean` and `threat` are final; `pending` means the verdict will arrive as an

@@ -6,7 +6,7 @@ import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { RequestStatus } from '../../domain/status';
 import { getDependencies } from '../../infra/dependencies';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
-import { epochSeconds, updateStoredRequest } from './storedRequest';
+import { epochSeconds, updateStoredRequest } from '../storedRequest';
 
 export interface StatusInput {
   request: LifecycleInput;

@@ -21,7 +21,7 @@ import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { FileScanResult, withScanResult } from '../../domain/scan';
 import { stageAccountFor, storageAccountName } from '../../domain/stages';
 import { Dependencies, getDependencies } from '../../infra/dependencies';
-import { epochSeconds, updateStoredRequest } from '../activities/storedRequest';
+import { epochSeconds, updateStoredRequest } from '../storedRequest';
 import { SCAN_RESULT_EVENT } from '../lifecycleNames';
 
 /** Verdicts for many files of one request arrive together; each lost race re-reads and re-decides. */
@@ -65,7 +65,7 @@ export async function defenderScanResult(event: EventGridEvent, client: df.Durab
       if (decision.action !== 'record') return undefined;
       return withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), { scanReport: withScanResult(current.scanReport ?? [], decision.entry) });
     },
-    WRITE_ATTEMPTS,
+    { attempts: WRITE_ATTEMPTS },
   );
 
   const outcome = latest.decision;

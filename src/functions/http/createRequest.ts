@@ -1,6 +1,7 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { AirlockDisabledError, ForbiddenError, NotFoundError } from '../../domain/errors';
+import { auditOfChange, auditOfCreation } from '../../domain/auditOfChange';
+import { AirlockDisabledError, ForbiddenError } from '../../domain/errors';
 import { canCreate } from '../../domain/permissions';
 import { newDraftRequest, withStatus } from '../../domain/request';
 import { AIRLOCK_SYSTEM, userRefOf } from '../../domain/roles';
@@ -20,17 +21,15 @@ export const createRequest = answering(
     if (!(await airlockSettingsOf(deps, workspaceId)).enabled) throw new AirlockDisabledError('Airlock is not enabled in this workspace.');
     const body = parseCreateRequest(await readJsonBody(request));
     const now = Math.floor(deps.now().getTime() / 1000);
-    const draft = await deps.store.create(
-      newDraftRequest({ id: deps.newId(), workspaceId, ...body, creator: userRefOf(caller), now }),
-    );
+    const fresh = newDraftRequest({ id: deps.newId(), workspaceId, ...body, creator: userRefOf(caller), now });
+    const draft = await deps.store.create(fresh, auditOfCreation(fresh));
     const input: LifecycleInput = { requestId: draft.id, workspaceId, type: draft.type };
     try {
       await notifyLifecycle(() => client.startNew(LIFECYCLE_ORCHESTRATOR, { instanceId: draft.id, input }).then(() => undefined), 'The request');
     } catch (error) {
       // Without its workflow the draft could never move: record why, so nobody waits on it.
-      await deps.store.replace(
-        withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now, statusMessage: 'The airlock could not start processing this request; create a new one' }),
-      );
+      const failed = withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now, statusMessage: 'The airlock could not start processing this request; create a new one' });
+      await deps.store.replace(failed, auditOfChange(draft, failed));
       throw error;
     }
     return json(201, withActions(caller, draft));

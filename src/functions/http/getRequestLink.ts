@@ -1,25 +1,51 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { linkGrantFor } from '../../domain/permissions';
+import { auditOfLink } from '../../domain/auditOfChange';
+import { LinkGrant, linkGrantFor } from '../../domain/permissions';
+import { userRefOf } from '../../domain/roles';
+import { storageAccountName } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
+import { updateStoredRequest } from '../storedRequest';
 import { answering, json, requestIdParam, workspaceIdParam } from './httpMapping';
 import { authenticate, loadVisibleRequest } from './requestAccess';
 
-/** A SAS URL scoped to the request's one container in its current stage, with the least permission the status needs. */
+/**
+ * A SAS URL scoped to the request's one container in its current stage, with the least permission
+ * the status needs. The issuance is written to the request's audit log before the URL is made,
+ * against the stored request of that moment, so no link leaves the airlock unrecorded.
+ */
 export const getRequestLink = answering(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
   const deps = await getDependencies();
   const workspaceId = workspaceIdParam(request);
   const caller = await authenticate(request, deps, workspaceId);
-  const airlockRequest = await loadVisibleRequest(deps, caller, workspaceId, requestIdParam(request));
-  const grant = linkGrantFor(caller, airlockRequest);
-  const container = containerFor(airlockRequest, grant.stage);
+  const visible = await loadVisibleRequest(deps, caller, workspaceId, requestIdParam(request));
+  const expiresOn = new Date(deps.now().getTime() + deps.config.sasExpiryMinutes * 60_000);
+  let grant: LinkGrant | undefined;
+  const airlockRequest = await updateStoredRequest(
+    deps,
+    { requestId: visible.id, workspaceId, type: visible.type },
+    (current) => {
+      grant = linkGrantFor(caller, current);
+      return current;
+    },
+    {
+      audit: (current) => [
+        auditOfLink(userRefOf(caller), Math.floor(deps.now().getTime() / 1000), {
+          stage: grant!.stage,
+          permissions: grant!.permissions,
+          expiresOn: expiresOn.toISOString(),
+          account: storageAccountName(containerFor(current, grant!.stage).account, { treId: deps.config.treId, workspaceId }),
+        }),
+      ],
+    },
+  );
+  const container = containerFor(airlockRequest, grant!.stage);
   // The draft container is provisioned by the workflow right after create; making sure here lets a
   // researcher upload the moment the request exists.
-  if (grant.stage === 'draft') await deps.storage.ensureContainer(container);
-  const expiresOn = new Date(deps.now().getTime() + deps.config.sasExpiryMinutes * 60_000);
-  const containerUrl = await deps.storage.containerUrl(container, grant.permissions, expiresOn);
+  if (grant!.stage === 'draft') await deps.storage.ensureContainer(container);
+  const containerUrl = await deps.storage.containerUrl(container, grant!.permissions, expiresOn);
   context.log(
-    `link issued: request=${airlockRequest.id} workspace=${workspaceId} to=${caller.id} stage=${grant.stage} permissions=${grant.permissions} expires=${expiresOn.toISOString()}`,
+    `link issued: request=${airlockRequest.id} workspace=${workspaceId} to=${caller.id} stage=${grant!.stage} permissions=${grant!.permissions} expires=${expiresOn.toISOString()}`,
   );
   return json(200, { containerUrl });
 });

@@ -1,5 +1,7 @@
 import { HttpRequest, HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
+import { auditOfChange } from '../../domain/auditOfChange';
+import { ConflictError } from '../../domain/errors';
 import { authorize, UserAction } from '../../domain/permissions';
 import { AirlockRequest } from '../../domain/request';
 import { Caller } from '../../domain/roles';
@@ -33,14 +35,35 @@ export async function recordAction(
   const workspaceId = workspaceIdParam(httpRequest);
   const caller = await authenticate(httpRequest, deps, workspaceId);
   const requestId = requestIdParam(httpRequest);
-  const request = await loadVisibleRequest(deps, caller, workspaceId, requestId);
-  authorize(action, caller, request);
-  const now = Math.floor(deps.now().getTime() / 1000);
-  const changed = await change({ request, caller, deps, now, body: () => readJsonBody(httpRequest) });
-  const stored = await deps.store.replace(changed);
+  const bodyText = once(() => readJsonBody(httpRequest));
+  let stored: AirlockRequest;
+  for (let attempt = 1; ; attempt++) {
+    const request = await loadVisibleRequest(deps, caller, workspaceId, requestId);
+    authorize(action, caller, request);
+    const now = Math.floor(deps.now().getTime() / 1000);
+    const changed = await change({ request, caller, deps, now, body: bodyText });
+    try {
+      stored = await deps.store.replace(changed, auditOfChange(request, changed));
+      break;
+    } catch (error) {
+      // A write that only appended to the audit log (a link was issued) changed nothing the action
+      // was decided on: decide again on the fresh version. Any other concurrent change is a 409.
+      if (!(error instanceof ConflictError) || attempt >= 3 || !(await onlyAudited(deps, request))) throw error;
+    }
+  }
   await notifyLifecycle(
     () => client.raiseEvent(requestId, REQUEST_UPDATED_EVENT, { status: stored.status, resourceVersion: stored.resourceVersion }),
     `The ${action}`,
   );
   return json(200, withActions(caller, stored));
+}
+
+async function onlyAudited(deps: Dependencies, read: AirlockRequest): Promise<boolean> {
+  const now = await deps.store.get(read.workspaceId, read.id);
+  return now !== undefined && now.resourceVersion === read.resourceVersion;
+}
+
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= read());
 }

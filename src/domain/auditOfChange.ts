@@ -1,0 +1,70 @@
+/**
+ * What a change to a request says in the audit log, derived from the request before and after it,
+ * so that no call site can change a request without saying what changed.
+ */
+import { AuditDraft } from './audit';
+import { AirlockRequest } from './request';
+import { UserRef } from './roles';
+
+const filesOf = (request: AirlockRequest) => request.files.map(({ name, sha256 }) => (sha256 ? { name, sha256 } : { name }));
+
+export function auditOfChange(before: AirlockRequest, after: AirlockRequest): AuditDraft[] {
+  const actor = after.updatedBy;
+  const time = after.updatedWhen;
+  const drafts: AuditDraft[] = [];
+  for (const review of after.reviews.slice(before.reviews.length)) {
+    drafts.push({
+      action: 'review.recorded',
+      actor: review.reviewer,
+      time: review.dateCreated,
+      files: filesOf(after),
+      detail: { decision: review.reviewDecision, explanation: review.decisionExplanation, cycle: review.cycle ?? 1 },
+    });
+  }
+  if (JSON.stringify(before.files) !== JSON.stringify(after.files)) {
+    drafts.push({ action: 'files.recorded', actor, time, files: filesOf(after) });
+  }
+  if (JSON.stringify(before.scanReport ?? []) !== JSON.stringify(after.scanReport ?? [])) {
+    drafts.push({
+      action: 'scan.recorded',
+      actor,
+      time,
+      detail: { verdicts: (after.scanReport ?? []).map((entry) => `${entry.name}: ${entry.engine} ${entry.verdict}`) },
+    });
+  }
+  if (before.status !== after.status) {
+    drafts.push({
+      action: 'status.changed',
+      actor,
+      time,
+      fromStatus: before.status,
+      toStatus: after.status,
+      files: filesOf(after),
+      detail: { statusMessage: after.statusMessage ?? null },
+    });
+  } else if (before.statusMessage !== after.statusMessage && drafts.length === 0) {
+    drafts.push({ action: 'status.message', actor, time, detail: { statusMessage: after.statusMessage ?? null } });
+  }
+  return drafts;
+}
+
+export function auditOfCreation(request: AirlockRequest): AuditDraft[] {
+  return [
+    {
+      action: 'request.created',
+      actor: request.createdBy,
+      time: request.createdWhen,
+      toStatus: request.status,
+      detail: { type: request.type, title: request.title, businessJustification: request.businessJustification },
+    },
+  ];
+}
+
+/** Who was given which access to which stage of the request, until when. */
+export function auditOfLink(actor: UserRef, time: number, grant: { stage: string; permissions: string; expiresOn: string; account: string }): AuditDraft {
+  return { action: 'link.issued', actor, time, detail: { ...grant } };
+}
+
+export function auditOfDeletion(actor: UserRef, time: number, stage: string, files: { name: string; sha256?: string }[]): AuditDraft {
+  return { action: 'data.deleted', actor, time, files, detail: { stage } };
+}

@@ -1,0 +1,533 @@
+/**
+ * A generated authorization matrix over real HTTP against one local host process:
+ * endpoints × every subset of the workspace roles × every request status × requester or not, each
+ * cell's expected outcome computed from the domain's own rules (canView, authorize, linkGrantFor).
+ * Requests are seeded straight into the host's request store, one fresh request per mutating call,
+ * and read back afterwards: an allowed action must have changed the stored request, a refused one
+ * must not have. Deny by default means zero unexpected allows; the matrix also wants zero
+ * unexpected denies.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { isAirlockError } from '../../src/domain/errors';
+import { allowedUserActions, authorize, canView, linkGrantFor, UserAction } from '../../src/domain/permissions';
+import { AirlockRequest, newDraftRequest } from '../../src/domain/request';
+import { recordReview } from '../../src/domain/review';
+import { Caller, UserRef, WORKSPACE_ROLES, WorkspaceRole } from '../../src/domain/roles';
+import { stageAccountFor, storageAccountName } from '../../src/domain/stages';
+import { REQUEST_STATUSES, RequestStatus, RequestType } from '../../src/domain/status';
+import { requireTarget } from '../../src/domain/transitions';
+import { RequestVisibility } from '../../src/domain/workspace';
+import { TableRequestStore } from '../../src/infra/tableRequestStore';
+import { AirlockClient, ApiResponse, localCoreToken, localTokens } from '../support/airlockClient';
+import { LocalHostProcess, startLocalHostProcess } from '../support/localHostProcess';
+
+const WS = 'demo';
+const STATE_ACCOUNT = 'airlockstate';
+const REQUESTS_TABLE = 'airlockrequests';
+const CONCURRENCY = 8;
+const REQUESTER: UserRef = { id: 'rita', name: 'rita', email: 'rita@example.org' };
+const SOMEONE_ELSE = 'nora';
+/** What the API says when the write happened and only the workflow could not be told (seeded requests have none). */
+const RECORDED_BUT_NOT_NOTIFIED = /was recorded, but the airlock's workflow could not be notified/;
+
+type Endpoint =
+  | 'GET request'
+  | 'GET list'
+  | 'GET link'
+  | 'POST submit'
+  | 'POST cancel'
+  | 'POST review approve'
+  | 'POST review reject'
+  | 'POST review changes_requested'
+  | 'POST revoke';
+
+interface ActionEndpoint {
+  endpoint: Endpoint;
+  action: UserAction;
+  path: string;
+  body?: unknown;
+  /** The status the domain moves the request to when the action is allowed. */
+  target(request: AirlockRequest, caller: Caller): RequestStatus;
+}
+
+const READ_ENDPOINTS: Endpoint[] = ['GET request', 'GET list', 'GET link'];
+
+function reviewTarget(decision: 'approved' | 'rejected' | 'changes_requested') {
+  return (request: AirlockRequest, caller: Caller) =>
+    recordReview(request, {
+      id: 'expected',
+      reviewer: { id: caller.id, name: caller.name },
+      decision,
+      decisionExplanation: 'matrix',
+      now: request.updatedWhen + 1,
+      requiredApprovals: settings.requiredApprovals,
+    }).status;
+}
+
+const ACTION_ENDPOINTS: ActionEndpoint[] = [
+  { endpoint: 'POST submit', action: 'submit', path: 'submit', target: (r) => requireTarget(r.status, 'submit') },
+  { endpoint: 'POST cancel', action: 'cancel', path: 'cancel', target: (r) => requireTarget(r.status, 'cancel') },
+  {
+    endpoint: 'POST review approve',
+    action: 'review',
+    path: 'review',
+    body: { approval: true, decisionExplanation: 'matrix: approve' },
+    target: reviewTarget('approved'),
+  },
+  {
+    endpoint: 'POST review reject',
+    action: 'review',
+    path: 'review',
+    body: { approval: false, decisionExplanation: 'matrix: reject' },
+    target: reviewTarget('rejected'),
+  },
+  {
+    endpoint: 'POST review changes_requested',
+    action: 'review',
+    path: 'review',
+    body: { decision: 'changes_requested', decisionExplanation: 'matrix: changes' },
+    target: reviewTarget('changes_requested'),
+  },
+  { endpoint: 'POST revoke', action: 'revoke', path: 'revoke', body: { reason: 'matrix: revoke' }, target: (r) => requireTarget(r.status, 'revoke') },
+];
+
+/** Every subset of the three workspace roles, the empty one included. */
+const ROLE_SETS: WorkspaceRole[][] = Array.from({ length: 1 << WORKSPACE_ROLES.length }, (_, mask) =>
+  WORKSPACE_ROLES.filter((_, bit) => mask & (1 << bit)),
+);
+
+interface Cell {
+  endpoint: Endpoint;
+  roles: WorkspaceRole[];
+  status: RequestStatus;
+  requester: boolean;
+}
+
+/** `allow`, or why not: an HTTP status (`deny:404`), or `unlisted` for a list that answers without the request. */
+type Outcome = string;
+
+interface Expectation {
+  outcome: Outcome;
+  /** The domain's own words for a refusal it throws; undefined for allows and for 404s. */
+  detail?: string;
+}
+
+interface Mismatch {
+  where: string;
+  kind: 'UNEXPECTED ALLOW' | 'UNEXPECTED DENY' | 'WRONG REFUSAL' | 'WRONG EFFECT' | 'ERROR';
+  expected: string;
+  actual: string;
+}
+
+let host: LocalHostProcess;
+let api: AirlockClient;
+let store: TableRequestStore;
+let blobOrigin: string;
+let accountKeys: Record<string, string>;
+let treId: string;
+let settings: { requestVisibility: RequestVisibility; requiredApprovals: number };
+const tokens = new Map<string, string>();
+
+const tokenKey = (roles: readonly WorkspaceRole[], requester: boolean) => `${requester ? REQUESTER.id : SOMEONE_ELSE}:${roles.join('+')}`;
+const rolesLabel = (roles: readonly WorkspaceRole[]) => (roles.length ? roles.join('+') : 'no role');
+const callerOf = (cell: Cell): Caller => {
+  const id = cell.requester ? REQUESTER.id : SOMEONE_ELSE;
+  return { id, name: id, email: `${id}@example.org`, roles: cell.roles, workspaceId: WS };
+};
+
+beforeAll(async () => {
+  host = await startLocalHostProcess();
+  api = new AirlockClient(host.apiUrl);
+
+  const state = JSON.parse(readFileSync(join(host.dataDir, 'local-host.json'), 'utf8')) as { treId: string; accountKeys: Record<string, string> };
+  accountKeys = state.accountKeys;
+  treId = state.treId;
+  blobOrigin = /storage\s+Azurite (http:\/\/[^\s;,)]+)/.exec(host.output())?.[1] ?? '';
+  expect(blobOrigin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const tableOrigin = await findTableOrigin();
+  store = await TableRequestStore.connect({ connectionString: connectionString(STATE_ACCOUNT, tableOrigin), tableName: REQUESTS_TABLE });
+
+  const core = await localCoreToken(host.dataDir);
+  const read = await api.call('GET', `/workspaces/${WS}/airlock-settings`, await core('ada', 'TREAdmin'));
+  expect(read.status).toBe(200);
+  settings = read.body.workspace.airlock;
+  // The matrix checks the default visibility; the expectations below read the value the host has.
+  expect(settings.requestVisibility).toBe('own');
+
+  const mint = await localTokens(host.dataDir);
+  for (const roles of ROLE_SETS) {
+    for (const requester of [true, false]) tokens.set(tokenKey(roles, requester), await mint(WS, requester ? REQUESTER.id : SOMEONE_ELSE, ...roles));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  expect(await host?.stop()).toBe(0);
+});
+
+function connectionString(account: string, tableOrigin: string): string {
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${accountKeys[account]};` +
+    `BlobEndpoint=${blobOrigin}/${account};TableEndpoint=${tableOrigin}/${account};`
+  );
+}
+
+/**
+ * Azurite's table endpoint, from the banner (`...; tables http://...`). A banner without it leaves
+ * the host's own listening sockets: the child is found by its data directory in /proc, and of its
+ * listening ports the one that is neither the API's nor the blob service's and answers as a table
+ * service is the one.
+ */
+async function findTableOrigin(): Promise<string> {
+  const fromBanner = /\btables (http:\/\/[^\s;,)]+)/.exec(host.output())?.[1];
+  if (fromBanner) return fromBanner;
+  const apiPort = Number(new URL(host.apiUrl).port);
+  const blobPort = Number(new URL(blobOrigin).port);
+  const candidates = listeningPortsOf(host.dataDir).filter((port) => port !== apiPort && port !== blobPort);
+  for (const port of candidates) {
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      await new TableRequestStore({ connectionString: connectionString(STATE_ACCOUNT, origin), table: REQUESTS_TABLE }).ping();
+      console.log(`authorization matrix: the banner names no table endpoint; found Azurite's table service on ${origin}`);
+      return origin;
+    } catch {
+      // not the table service
+    }
+  }
+  throw new Error(`no table endpoint in the banner, and none among the host's listening ports ${candidates.join(', ')}:\n${host.output()}`);
+}
+
+function listeningPortsOf(dataDir: string): number[] {
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!environ.split('\0').includes(`AIRLOCK_DATA_DIR=${dataDir}`)) continue;
+    const sockets = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode) sockets.add(inode);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    const ports: number[] = [];
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      let lines: string[];
+      try {
+        lines = readFileSync(table, 'utf8').split('\n').slice(1);
+      } catch {
+        continue;
+      }
+      for (const fields of lines.map((line) => line.trim().split(/\s+/))) {
+        // st 0A = LISTEN; field 9 is the socket's inode
+        if (fields[3] === '0A' && sockets.has(fields[9])) ports.push(parseInt(fields[1].split(':').pop()!, 16));
+      }
+    }
+    return ports;
+  }
+  return [];
+}
+
+// ---- seeding ----
+
+let seeded = 0;
+
+/** A request in `status`, written straight into the host's store: a draft with its status set, review cycle 1. */
+async function seed(status: RequestStatus): Promise<AirlockRequest> {
+  const type: RequestType = seeded++ % 2 === 0 ? 'import' : 'export';
+  const now = Math.floor(Date.now() / 1000);
+  const draft = newDraftRequest({
+    id: randomUUID(),
+    workspaceId: WS,
+    type,
+    title: `matrix: ${status}`,
+    businessJustification: 'authorization matrix',
+    creator: REQUESTER,
+    now,
+  });
+  return store.create({ ...draft, status, reviewCycle: 1 });
+}
+
+/** One small file in the request's draft container, put there with the account key, so a submit is not refused for "no files". */
+async function putDraftFile(request: AirlockRequest): Promise<void> {
+  const account = storageAccountName(stageAccountFor(request.type, 'draft'), { treId, workspaceId: request.workspaceId });
+  const service = new BlobServiceClient(`${blobOrigin}/${account}`, new StorageSharedKeyCredential(account, accountKeys[account]));
+  const container = service.getContainerClient(request.id);
+  await container.createIfNotExists();
+  await container.getBlockBlobClient('data.csv').upload('a,b\n1,2\n', 8);
+}
+
+// ---- expectations, from the domain ----
+
+function refusalOf(decide: () => void): Expectation | undefined {
+  try {
+    decide();
+    return undefined;
+  } catch (error) {
+    if (!isAirlockError(error)) throw error;
+    return { outcome: `deny:${error.httpStatus}`, detail: error.detail };
+  }
+}
+
+function expectationFor(cell: Cell, request: AirlockRequest): Expectation {
+  const caller = callerOf(cell);
+  const visible = canView(caller, request, settings.requestVisibility);
+  switch (cell.endpoint) {
+    case 'GET request':
+      return { outcome: visible ? 'allow' : 'deny:404' };
+    case 'GET list':
+      if (!canView(caller)) return { outcome: 'deny:403' };
+      return { outcome: visible ? 'allow' : 'unlisted' };
+    case 'GET link':
+      if (!visible) return { outcome: 'deny:404' };
+      return refusalOf(() => linkGrantFor(caller, request)) ?? { outcome: 'allow' };
+    default: {
+      if (!visible) return { outcome: 'deny:404' };
+      const action = ACTION_ENDPOINTS.find((a) => a.endpoint === cell.endpoint)!;
+      return refusalOf(() => authorize(action.action, caller, request)) ?? { outcome: 'allow' };
+    }
+  }
+}
+
+// ---- observations, over HTTP ----
+
+interface Observation {
+  outcome: Outcome;
+  detail?: string;
+  /** Something wrong beyond the outcome: a wrong body, a stored request that changed or did not. */
+  problems: string[];
+  /** An allowed action answered 503: written, but the (absent) workflow could not be told. */
+  recordedNotNotified?: boolean;
+}
+
+function refusalObserved(response: ApiResponse): Observation {
+  return { outcome: `deny:${response.status}`, detail: response.body?.detail, problems: [] };
+}
+
+const sameActions = (shown: unknown, caller: Caller, request: AirlockRequest) =>
+  JSON.stringify(shown) === JSON.stringify(allowedUserActions(caller, request));
+
+async function observeRead(cell: Cell, request: AirlockRequest): Promise<Observation> {
+  const token = tokens.get(tokenKey(cell.roles, cell.requester))!;
+  const caller = callerOf(cell);
+  const base = `/workspaces/${WS}/requests`;
+  if (cell.endpoint === 'GET request') {
+    const response = await api.call('GET', `${base}/${request.id}`, token);
+    if (response.status !== 200) return refusalObserved(response);
+    const problems: string[] = [];
+    if (response.body?.airlockRequest?.id !== request.id) problems.push(`answered with another request (${response.body?.airlockRequest?.id})`);
+    if (!sameActions(response.body?.allowedUserActions, caller, request)) {
+      problems.push(`allowedUserActions ${JSON.stringify(response.body?.allowedUserActions)} ≠ domain's ${JSON.stringify(allowedUserActions(caller, request))}`);
+    }
+    return { outcome: 'allow', problems };
+  }
+  if (cell.endpoint === 'GET list') {
+    const listed: { airlockRequest: AirlockRequest; allowedUserActions: string[] }[] = [];
+    let continuation: string | undefined;
+    do {
+      const query = `?pageSize=100${continuation ? `&continuationToken=${encodeURIComponent(continuation)}` : ''}`;
+      const response = await api.call('GET', `${base}${query}`, token);
+      if (response.status !== 200) return refusalObserved(response);
+      listed.push(...response.body.airlockRequests);
+      continuation = response.body.continuationToken;
+    } while (continuation);
+    const problems = listed
+      .filter((item) => !canView(caller, item.airlockRequest, settings.requestVisibility))
+      .map((item) => `list shows request ${item.airlockRequest.id} (status ${item.airlockRequest.status}, by ${item.airlockRequest.createdBy.id}) that the caller may not view`);
+    const mine = listed.find((item) => item.airlockRequest.id === request.id);
+    if (mine && !sameActions(mine.allowedUserActions, caller, request)) {
+      problems.push(`listed allowedUserActions ${JSON.stringify(mine.allowedUserActions)} ≠ domain's ${JSON.stringify(allowedUserActions(caller, request))}`);
+    }
+    return { outcome: mine ? 'allow' : 'unlisted', problems };
+  }
+  const response = await api.call('GET', `${base}/${request.id}/link`, token);
+  if (response.status !== 200) return refusalObserved(response);
+  const problems: string[] = [];
+  // An allowed link must be the domain's grant: the right stage account, the right SAS permissions, nothing more.
+  const grant = refusalOf(() => linkGrantFor(caller, request)) ? undefined : linkGrantFor(caller, request);
+  const url = new URL(String(response.body?.containerUrl));
+  if (grant) {
+    const account = storageAccountName(stageAccountFor(request.type, grant.stage), { treId, workspaceId: WS });
+    if (url.pathname !== `/${account}/${request.id}`) problems.push(`link to ${url.pathname}, domain grants /${account}/${request.id}`);
+    const sp = [...(url.searchParams.get('sp') ?? '')].sort().join('');
+    if (sp !== [...grant.permissions].sort().join('')) problems.push(`link with permissions '${url.searchParams.get('sp')}', domain grants '${grant.permissions}'`);
+  }
+  return { outcome: 'allow', problems };
+}
+
+async function observeAction(cell: Cell, action: ActionEndpoint, request: AirlockRequest, expectation: Expectation): Promise<Observation> {
+  const token = tokens.get(tokenKey(cell.roles, cell.requester))!;
+  const caller = callerOf(cell);
+  const response = await api.call('POST', `/workspaces/${WS}/requests/${request.id}/${action.path}`, token, action.body);
+  const allowedByApi = response.status === 200 || (response.status === 503 && RECORDED_BUT_NOT_NOTIFIED.test(response.body?.detail ?? ''));
+  const observation: Observation = allowedByApi
+    ? { outcome: 'allow', problems: [], recordedNotNotified: response.status === 503 }
+    : refusalObserved(response);
+
+  const stored = await store.get(WS, request.id);
+  if (!stored) {
+    observation.problems.push('the request is gone from the store');
+  } else if (expectation.outcome === 'allow' && allowedByApi) {
+    const target = action.target(request, caller);
+    if (stored.etag === request.etag) observation.problems.push('allowed, but the stored request did not change');
+    if (stored.status !== target) observation.problems.push(`stored status '${stored.status}', domain says '${target}'`);
+    if (stored.resourceVersion !== request.resourceVersion + 1) observation.problems.push(`stored resourceVersion ${stored.resourceVersion}, expected ${request.resourceVersion + 1}`);
+    if (response.status === 200 && response.body?.airlockRequest?.status !== target) {
+      observation.problems.push(`answered status '${response.body?.airlockRequest?.status}', domain says '${target}'`);
+    }
+  } else if (stored.etag !== request.etag) {
+    observation.problems.push(`refused (${response.status}) or unexpected, yet the stored request changed: status '${request.status}' → '${stored.status}'`);
+  }
+  return observation;
+}
+
+// ---- the matrix ----
+
+function cellsFor(endpoints: Endpoint[]): Cell[] {
+  const cells: Cell[] = [];
+  for (const endpoint of endpoints) {
+    for (const roles of ROLE_SETS) {
+      for (const status of REQUEST_STATUSES) {
+        for (const requester of [true, false]) cells.push({ endpoint, roles, status, requester });
+      }
+    }
+  }
+  return cells;
+}
+
+async function inPool<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await run(items[next++]);
+    }),
+  );
+}
+
+const isAllow = (outcome: Outcome) => outcome === 'allow';
+
+function compare(cell: Cell, expected: Expectation, observed: Observation): Mismatch[] {
+  const mismatches: Mismatch[] = [];
+  const where = cellLabel(cell);
+  const actual = `${observed.outcome}${observed.detail ? ` (${observed.detail})` : ''}`;
+  const wanted = `${expected.outcome}${expected.detail ? ` (${expected.detail})` : ''}`;
+  if (expected.outcome !== observed.outcome) {
+    const kind = isAllow(observed.outcome) ? 'UNEXPECTED ALLOW' : isAllow(expected.outcome) ? 'UNEXPECTED DENY' : 'WRONG REFUSAL';
+    mismatches.push({ where, kind, expected: wanted, actual });
+  } else if (expected.detail !== undefined && observed.detail !== expected.detail) {
+    mismatches.push({ where, kind: 'WRONG REFUSAL', expected: wanted, actual });
+  } else if (expected.outcome === 'deny:404' && !/does not exist/.test(observed.detail ?? '')) {
+    mismatches.push({ where, kind: 'WRONG REFUSAL', expected: `${wanted} saying the request does not exist`, actual });
+  }
+  for (const problem of observed.problems) mismatches.push({ where, kind: 'WRONG EFFECT', expected: wanted, actual: `${actual}: ${problem}` });
+  return mismatches;
+}
+
+const cellLabel = (cell: Cell) =>
+  `${cell.endpoint} | roles ${rolesLabel(cell.roles)} | status ${cell.status} | ${cell.requester ? 'requester' : 'not the requester'}`;
+
+function explain(mismatch: Mismatch): string {
+  return `${mismatch.kind}: ${mismatch.where}\n    expected ${mismatch.expected}\n    actual   ${mismatch.actual}`;
+}
+
+/** The request's own fields: not the store's version (`etag`) nor the head of its audit log. */
+function withoutVersioning(request: AirlockRequest | undefined): unknown {
+  if (!request) return undefined;
+  const { etag: _etag, auditHead: _auditHead, ...fields } = request as AirlockRequest & { auditHead?: unknown };
+  return fields;
+}
+
+test('every endpoint × role set × status × requester-or-not answers exactly as the domain decides', async () => {
+  const started = Date.now();
+  const mismatches: Mismatch[] = [];
+  let allowed = 0;
+  let denied = 0;
+  let notNotified = 0;
+  const allowedBy = new Map<Endpoint, number>();
+  const record = (cell: Cell, expected: Expectation, observed: Observation) => {
+    if (isAllow(observed.outcome)) {
+      allowed++;
+      allowedBy.set(cell.endpoint, (allowedBy.get(cell.endpoint) ?? 0) + 1);
+      if (observed.recordedNotNotified) notNotified++;
+    } else denied++;
+    mismatches.push(...compare(cell, expected, observed));
+  };
+  const guarded = async (cell: Cell, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      denied++;
+      mismatches.push({ where: cellLabel(cell), kind: 'ERROR', expected: 'an answer', actual: String((error as Error)?.stack ?? error) });
+    }
+  };
+
+  // Reads change no field of a request, so one request per status serves every read cell; they run before any
+  // action seeds more requests, and the list is read whole (every page) all the same.
+  const shared = new Map<RequestStatus, AirlockRequest>();
+  for (const status of REQUEST_STATUSES) shared.set(status, await seed(status));
+  const readCells = cellsFor(READ_ENDPOINTS);
+  await inPool(readCells, CONCURRENCY, (cell) =>
+    guarded(cell, async () => {
+      const request = shared.get(cell.status)!;
+      record(cell, expectationFor(cell, request), await observeRead(cell, request));
+    }),
+  );
+  // Reads change none of the request's fields. A link's issuance may be written to the request's
+  // audit log (which moves its etag and `auditHead`): where the store keeps one, it must hold
+  // exactly one entry per link the matrix expected to be issued, none for a refused link or a read.
+  const auditLog = (store as unknown as { listAudit?: (ws: string, id: string) => Promise<{ action?: string }[]> }).listAudit;
+  for (const request of shared.values()) {
+    const after = await store.get(WS, request.id);
+    const where = `reads (GET request, list, link) of the shared '${request.status}' request`;
+    if (JSON.stringify(withoutVersioning(after)) !== JSON.stringify(withoutVersioning(request))) {
+      mismatches.push({ where, kind: 'WRONG EFFECT', expected: 'the request unchanged', actual: `stored request now ${JSON.stringify(after)}` });
+    }
+    if (auditLog) {
+      const entries = await auditLog.call(store, WS, request.id);
+      const linksIssued = readCells.filter((cell) => cell.endpoint === 'GET link' && cell.status === request.status && isAllow(expectationFor(cell, request).outcome)).length;
+      const actions = entries.map((entry) => entry.action);
+      if (entries.length !== linksIssued || actions.some((action) => action !== 'link.issued')) {
+        mismatches.push({ where, kind: 'WRONG EFFECT', expected: `${linksIssued} audit entries 'link.issued'`, actual: `${entries.length}: ${JSON.stringify(actions)}` });
+      }
+    }
+  }
+
+  // Every action gets a request of its own: an allowed one changes it.
+  const actionCells = cellsFor(ACTION_ENDPOINTS.map((a) => a.endpoint));
+  await inPool(actionCells, CONCURRENCY, (cell) =>
+    guarded(cell, async () => {
+      const action = ACTION_ENDPOINTS.find((a) => a.endpoint === cell.endpoint)!;
+      const request = await seed(cell.status);
+      if (action.action === 'submit' && (cell.status === 'draft' || cell.status === 'changes_requested')) await putDraftFile(request);
+      const expected = expectationFor(cell, request);
+      record(cell, expected, await observeAction(cell, action, request, expected));
+    }),
+  );
+
+  const size = readCells.length + actionCells.length;
+  const counts = mismatches.reduce<Record<string, number>>((acc, m) => ({ ...acc, [m.kind]: (acc[m.kind] ?? 0) + 1 }), {});
+  console.log(
+    `authorization matrix: ${size} cells (${READ_ENDPOINTS.length + ACTION_ENDPOINTS.length} endpoints × ${ROLE_SETS.length} role sets × ` +
+      `${REQUEST_STATUSES.length} statuses × requester or not), ${allowed} allowed, ${denied} denied, ${mismatches.length} mismatches` +
+      ` (allowed by endpoint: ${[...allowedBy].map(([endpoint, n]) => `${endpoint} ${n}`).join(', ')}; ${notNotified} allowed actions answered 503 "recorded, workflow not notified")` +
+      `${mismatches.length ? ` ${JSON.stringify(counts)}` : ''}; ${seeded} requests seeded; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  expect(allowed + denied).toBe(size);
+  if (mismatches.length > 0) {
+    // The worst first: a refusal that let the caller through, then a change where none was due.
+    const severity: Mismatch['kind'][] = ['UNEXPECTED ALLOW', 'WRONG EFFECT', 'UNEXPECTED DENY', 'WRONG REFUSAL', 'ERROR'];
+    mismatches.sort((a, b) => severity.indexOf(a.kind) - severity.indexOf(b.kind));
+    throw new Error(
+      `${mismatches.length} of ${size} cells differ from the domain (${JSON.stringify(counts)}); the first 20:\n` +
+        mismatches.slice(0, 20).map(explain).join('\n'),
+    );
+  }
+  expect(mismatches).toEqual([]);
+}, 90_000);
