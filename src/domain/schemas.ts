@@ -1,7 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError } from './errors';
 import { REQUEST_STATUSES, REQUEST_TYPES, RequestStatus, RequestType } from './status';
-import { AIRLOCK_SETTINGS_LIMITS, AirlockSettings, ALLOWABLE_FILE_TYPES, REQUEST_VISIBILITIES } from './workspace';
+import { AIRLOCK_SETTINGS_LIMITS, AirlockSettings, ALLOWABLE_FILE_TYPES, REQUEST_VISIBILITIES, SETTING_FIELDS } from './workspace';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false });
 
@@ -185,16 +185,7 @@ const integerWithin = ({ min, max }: { min: number; max: number }) => ({ type: '
 /** A PUT replaces the settings whole: every field is required, so nothing is changed by omission. */
 const airlockSettingsSchema = {
   type: 'object',
-  required: [
-    'enabled',
-    'scanningEnabled',
-    'requiredApprovals',
-    'maxFiles',
-    'maxFileSizeMb',
-    'allowedFileTypes',
-    'requestVisibility',
-    'notificationAddresses',
-  ],
+  required: [...SETTING_FIELDS],
   properties: {
     enabled: { type: 'boolean' },
     scanningEnabled: { type: 'boolean' },

@@ -110,7 +110,7 @@ export function withSettings(workspace: Workspace, settings: AirlockSettings, ac
   return { ...workspace, airlock: settings, changes: [...workspace.changes, change] };
 }
 
-const SETTING_FIELDS: readonly (keyof AirlockSettings)[] = [
+export const SETTING_FIELDS: readonly (keyof AirlockSettings)[] = [
   'enabled',
   'scanningEnabled',
   'requiredApprovals',

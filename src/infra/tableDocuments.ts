@@ -54,3 +54,25 @@ function usesHttp(connectionString: string): boolean {
   if (endpoint) return endpoint.toLowerCase().startsWith('http://');
   return settings.get('defaultendpointsprotocol')?.toLowerCase() === 'http';
 }
+
+/**
+ * Creates the table when it is missing, once per process, so a fresh account works without a
+ * deployment step; a failure lets the next call try again. Another instance may create the table
+ * between the service's check and ours, which is success too.
+ */
+export function tableCreator(table: TableClient, toError: (error: unknown) => unknown): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  const create = async () => {
+    try {
+      await table.createTable();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 409) return;
+      throw toError(error);
+    }
+  };
+  return () =>
+    (ready ??= create().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
+}

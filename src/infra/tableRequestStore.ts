@@ -19,7 +19,7 @@ import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
 import { describeFailure, statusOf, toStoreError } from './storeErrors';
-import { documentChunks, joinDocumentChunks, tableClientFromConnectionString } from './tableDocuments';
+import { documentChunks, joinDocumentChunks, tableClientFromConnectionString, tableCreator } from './tableDocuments';
 import { assertNotAuditEntryId, AUDIT_ID_PREFIX, auditIdPrefixOf, chainEntries, isAuditEntryId } from './auditChain';
 
 /**
@@ -45,10 +45,10 @@ export type TableRequestStoreOptions = { connectionString: string; table: string
 
 export class TableRequestStore implements RequestStore {
   private readonly table: TableClient;
-  private tableReady?: Promise<void>;
 
   constructor(options: TableRequestStoreOptions) {
     this.table = 'tableClient' in options ? options.tableClient : tableClientFromConnectionString(options.connectionString, options.table);
+    this.ensureTable = tableCreator(this.table, toStoreError);
   }
 
   /** Builds the store and creates the table now, so a bad connection string fails at start-up. */
@@ -58,27 +58,8 @@ export class TableRequestStore implements RequestStore {
     return store;
   }
 
-  /**
-   * Creates the table when it is missing. Every operation waits for it once, so a fresh account
-   * works without a deployment step; call it directly to fail fast at start-up.
-   */
-  ensureTable(): Promise<void> {
-    this.tableReady ??= this.createTableIfMissing().catch((error: unknown) => {
-      this.tableReady = undefined; // let the next call try again
-      throw error;
-    });
-    return this.tableReady;
-  }
-
-  private async createTableIfMissing(): Promise<void> {
-    try {
-      await this.table.createTable();
-    } catch (error) {
-      // Another instance may create it between the service's check and ours.
-      if (statusOf(error) === 409) return;
-      throw toStoreError(error);
-    }
-  }
+  /** Creates the table when it is missing (see tableCreator); call it to fail fast at start-up. */
+  readonly ensureTable: () => Promise<void>;
 
   async create(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest> {
     assertNotAuditEntryId(request.id);

@@ -7,7 +7,7 @@ import { odata, TableClient, TableEntity, TableEntityResult } from '@azure/data-
 import { DependencyError } from '../domain/errors';
 import { AirlockSettings, Workspace, WorkspaceSeed } from '../domain/workspace';
 import { statusOf } from './storeErrors';
-import { documentChunks, joinDocumentChunks, tableClientFromConnectionString } from './tableDocuments';
+import { documentChunks, joinDocumentChunks, tableClientFromConnectionString, tableCreator } from './tableDocuments';
 import {
   ensureWorkspace,
   requireWorkspaceEtag,
@@ -25,10 +25,10 @@ export type TableWorkspaceRegistryOptions = { connectionString: string; table?: 
 
 export class TableWorkspaceRegistry implements WorkspaceRegistry {
   private readonly table: TableClient;
-  private tableReady?: Promise<void>;
 
   constructor(options: TableWorkspaceRegistryOptions) {
     this.table = 'tableClient' in options ? options.tableClient : tableClientFromConnectionString(options.connectionString, options.table ?? WORKSPACES_TABLE);
+    this.ensureTable = tableCreator(this.table, toRegistryError);
   }
 
   /** Builds the registry and creates its table now, so a bad connection string fails at start-up. */
@@ -38,24 +38,8 @@ export class TableWorkspaceRegistry implements WorkspaceRegistry {
     return registry;
   }
 
-  /** Creates the table when it is missing, once; a failure lets the next call try again. */
-  ensureTable(): Promise<void> {
-    this.tableReady ??= this.createTableIfMissing().catch((error: unknown) => {
-      this.tableReady = undefined;
-      throw error;
-    });
-    return this.tableReady;
-  }
-
-  private async createTableIfMissing(): Promise<void> {
-    try {
-      await this.table.createTable();
-    } catch (error) {
-      // Another instance may create it between the service's check and ours.
-      if (statusOf(error) === 409) return;
-      throw toRegistryError(error);
-    }
-  }
+  /** Creates the table when it is missing (see tableCreator); call it to fail fast at start-up. */
+  readonly ensureTable: () => Promise<void>;
 
   async get(id: string): Promise<Workspace | undefined> {
     await this.ensureTable();
