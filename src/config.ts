@@ -23,7 +23,23 @@ export interface AirlockConfig {
   maxFileSizeBytes: number;
   allowedFileTypes: string[];
   scanner: ScannerConfig;
+  /** names this deployment in every event's `source` */
+  deploymentId: string;
+  /** the Event Grid custom topic (CloudEvents schema) the airlock publishes to; undefined: events are not published */
+  eventsTopic?: { endpoint: string; key?: string };
+  notifications: {
+    /** path of a JSON rules file; undefined: the built-in rules */
+    rulesFile?: string;
+    mail: MailConfig;
+    /** where a person opens a request, e.g. the TRE portal; `{workspaceId}` and `{requestId}` are filled in */
+    requestUrlTemplate?: string;
+  };
 }
+
+export type MailConfig =
+  | { kind: 'smtp'; host: string; port: number; secure: boolean; user?: string; password?: string; from: string }
+  | { kind: 'eml'; directory: string; from: string }
+  | { kind: 'none' };
 
 /** Which malware scanner judges the in-progress copy; `none` is allowed but said loudly everywhere. */
 export type ScannerConfig =
@@ -181,6 +197,35 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     maxFileSizeBytes: positiveInt('AIRLOCK_MAX_FILE_SIZE_MB', 1024) * 1024 * 1024,
     allowedFileTypes,
     scanner,
+    deploymentId: '',
+    notifications: { mail: { kind: 'none' } },
+  };
+  config.deploymentId = env.AIRLOCK_DEPLOYMENT_ID?.trim() || treId;
+  const topicEndpoint = env.AIRLOCK_EVENTS_TOPIC_ENDPOINT?.trim();
+  if (topicEndpoint) config.eventsTopic = { endpoint: topicEndpoint, key: env.AIRLOCK_EVENTS_TOPIC_KEY?.trim() || undefined };
+  const from = env.AIRLOCK_MAIL_FROM?.trim() || 'airlock@localhost';
+  const mailKind = env.AIRLOCK_MAIL?.trim() || (env.AIRLOCK_SMTP_HOST ? 'smtp' : 'none');
+  let mail: MailConfig;
+  if (mailKind === 'smtp') {
+    mail = {
+      kind: 'smtp',
+      host: required('AIRLOCK_SMTP_HOST'),
+      port: positiveInt('AIRLOCK_SMTP_PORT', 587),
+      secure: env.AIRLOCK_SMTP_SECURE?.trim() === 'true',
+      user: env.AIRLOCK_SMTP_USER?.trim() || undefined,
+      password: env.AIRLOCK_SMTP_PASSWORD || undefined,
+      from,
+    };
+  } else if (mailKind === 'eml') mail = { kind: 'eml', directory: required('AIRLOCK_EML_DIR'), from };
+  else if (mailKind === 'none') mail = { kind: 'none' };
+  else {
+    problems.push(`AIRLOCK_MAIL must be 'smtp', 'eml' or 'none' (got '${mailKind}')`);
+    mail = { kind: 'none' };
+  }
+  config.notifications = {
+    rulesFile: env.AIRLOCK_NOTIFICATION_RULES?.trim() || undefined,
+    mail,
+    requestUrlTemplate: env.AIRLOCK_REQUEST_URL_TEMPLATE?.trim() || undefined,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

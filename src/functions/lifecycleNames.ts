@@ -17,6 +17,7 @@ export const ACTIVITIES = {
   setRequestStatus: 'setRequestStatus',
   deleteStageData: 'deleteStageData',
   failRequest: 'failRequest',
+  publishAuditEvents: 'publishAuditEvents',
 } as const;
 
 /** What the orchestration is started with: enough to find the request, nothing that can change. */

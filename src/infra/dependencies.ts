@@ -3,7 +3,14 @@
  * activities ask for them here; orchestrators never do (they must stay free of I/O).
  */
 import { randomUUID } from 'node:crypto';
-import { AirlockConfig, loadConfig, ScannerConfig } from '../config';
+import { AirlockConfig, loadConfig, MailConfig, ScannerConfig } from '../config';
+import { DisabledEventPublisher } from './events/disabledEventPublisher';
+import { EventGridEventPublisher } from './events/eventGridEventPublisher';
+import { EventPublisher } from './events/eventPublisher';
+import { DisabledMailer } from './mail/disabledMailer';
+import { EmlFileMailer } from './mail/emlFileMailer';
+import { Mailer } from './mail/mailer';
+import { SmtpMailer } from './mail/smtpMailer';
 import { AirlockSettings, defaultAirlockSettings, Workspace } from '../domain/workspace';
 import { BlobStageStorage } from './blobStageStorage';
 import { CosmosRequestStore } from './cosmosRequestStore';
@@ -27,6 +34,8 @@ export interface Dependencies {
   storage: StageStorage;
   identity: TokenValidator;
   scanner: MalwareScanner;
+  events: EventPublisher;
+  mailer: Mailer;
   /** current time; tests may pin it */
   now(): Date;
   newId(): string;
@@ -75,6 +84,10 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
     storage,
     identity,
     scanner: scannerFor(config.scanner, storage, now),
+    events: config.eventsTopic
+      ? new EventGridEventPublisher(config.eventsTopic.endpoint, config.eventsTopic.key ? { key: config.eventsTopic.key } : await managedIdentity(clientIdOf(config)))
+      : new DisabledEventPublisher(),
+    mailer: mailerFor(config.notifications.mail),
     now,
     newId: () => randomUUID(),
   };
@@ -120,6 +133,17 @@ export function airlockSettingsDefaultsFor(config: AirlockConfig): AirlockSettin
     maxFileSizeMb: Math.floor(config.maxFileSizeBytes / (1024 * 1024)),
     allowedFileTypes: config.allowedFileTypes,
   });
+}
+
+function mailerFor(mail: MailConfig): Mailer {
+  switch (mail.kind) {
+    case 'smtp':
+      return new SmtpMailer(mail);
+    case 'eml':
+      return new EmlFileMailer(mail.directory, mail.from);
+    case 'none':
+      return new DisabledMailer((line) => console.log(line));
+  }
 }
 
 function scannerFor(scanner: ScannerConfig, storage: StageStorage, now: () => Date): MalwareScanner {

@@ -4,6 +4,7 @@
  * Durable backend persisted on disk, and a token issuer. It only sets the app's configuration to
  * point at these; the app itself runs unchanged.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../domain/stages';
@@ -14,6 +15,7 @@ import { ClamdScanner } from '../infra/scanning/clamdScanner';
 import { installFunctionsCore, registrations } from './functionsCore';
 import { LOCAL_STATE_STORE_FILE } from './localStateStore';
 import { createHttpHost } from './httpHost';
+import { LOCAL_EVENT_TOPIC_PATH, LocalEventTopic, localEventSubscriptions, parseWebhooks } from './localEventTopic';
 import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
 
 const STATE_ACCOUNT = 'airlockstate';
@@ -24,6 +26,8 @@ interface LocalHostState {
   treId: string;
   workspaces: string[];
   accountKeys: Record<string, string>;
+  /** the access key of the local events topic (`aeg-sas-key`) */
+  eventsTopicKey: string;
 }
 
 export interface LocalHostOptions {
@@ -37,6 +41,8 @@ export interface LocalHostOptions {
 export interface RunningLocalHost {
   /** what the banner says about malware scanning */
   scanning: string;
+  /** what the banner says about notification mail */
+  mail: string;
   origin: string;
   apiUrl: string;
   dataDir: string;
@@ -44,6 +50,8 @@ export interface RunningLocalHost {
   workspaces: string[];
   durable: LocalDurableBackend;
   azurite: RunningAzurite;
+  /** AIRLOCK_WEBHOOKS: where the local events topic delivers, besides the subscribed functions */
+  eventWebhooks: string[];
   close(): Promise<void>;
 }
 
@@ -59,6 +67,7 @@ function loadState(dataDir: string, extraWorkspaces: string[]): LocalHostState {
     ...state.workspaces.flatMap((workspaceId) => WORKSPACE_ACCOUNTS.map((account) => storageAccountName(account, { treId: state.treId, workspaceId }))),
   ];
   for (const account of accounts) state.accountKeys[account] ??= newAccountKey();
+  state.eventsTopicKey ??= randomBytes(32).toString('base64');
   writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
   return state;
 }
@@ -68,6 +77,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const state = loadState(dataDir, options.workspaces ?? []);
+  const eventWebhooks = parseWebhooks(process.env.AIRLOCK_WEBHOOKS);
 
   const azurite = await startAzurite({ accounts: state.accountKeys, location: join(dataDir, 'azurite') });
   const closeOnFailure: Array<() => Promise<void>> = [() => azurite.close()];
@@ -78,16 +88,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     require('../index');
     const durable = new LocalDurableBackend({ registrations, historyDir: join(dataDir, 'durable'), log });
     let issuer: LocalIssuer | undefined;
+    const eventsTopic = new LocalEventTopic({ key: state.eventsTopicKey, log });
     const host = createHttpHost({
       registrations,
       durable,
       extraRoutes: [
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.jwks}`, handle: async () => jsonResult(issuer!.jwks()) },
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.openIdConfiguration}`, handle: async () => jsonResult(issuer!.openIdConfiguration()) },
+        ...eventsTopic.routes,
       ],
     });
     const origin = await host.listen(options.port);
     closeOnFailure.unshift(() => host.close());
+    closeOnFailure.unshift(() => eventsTopic.close());
+    for (const subscription of localEventSubscriptions(origin, registrations, eventWebhooks)) eventsTopic.subscribe(subscription);
     // The issuer URL names the port, so it is known only once the host listens.
     issuer = await LocalIssuer.open(dataDir, `${origin}/local-issuer`);
     await writeIssuerInfo(dataDir, issuer.issuer);
@@ -105,6 +119,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       AIRLOCK_STORAGE_AUTH: 'account-key',
       AIRLOCK_STORAGE_ACCOUNT_KEYS: Object.entries(state.accountKeys).map(([name, key]) => `${name}:${key}`).join(';'),
       AIRLOCK_BLOB_ENDPOINT_TEMPLATE: `${azurite.blobOrigin}/{account}`,
+      ...localMailSettings(process.env, dataDir),
+      // Links in the mails open the request from this host, not as a bare API path.
+      AIRLOCK_REQUEST_URL_TEMPLATE: process.env.AIRLOCK_REQUEST_URL_TEMPLATE?.trim() || `${origin}/api/workspaces/{workspaceId}/requests/{requestId}`,
+      AIRLOCK_EVENTS_TOPIC_ENDPOINT: `${origin}${LOCAL_EVENT_TOPIC_PATH}`,
+      AIRLOCK_EVENTS_TOPIC_KEY: state.eventsTopicKey,
     });
     writeFileSync(
       join(dataDir, LOCAL_STATE_STORE_FILE),
@@ -112,13 +131,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       { mode: 0o600 },
     );
     // Fail at start-up, with the configuration's own message, rather than on the first request.
-    await getDependencies();
+    const deps = await getDependencies();
+    // The notifier's rules too: a broken rules file stops the host here, not at the first event.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../functions/events/airlockNotifier') as typeof import('../functions/events/airlockNotifier')).validateNotificationRulesAtStartup(deps.config);
     // Resumes every persisted instance: work scheduled before a stop runs again, due timers fire.
     await durable.start();
     closeOnFailure.unshift(() => durable.stop());
 
     return {
       scanning: scanning.description,
+      mail: deps.mailer.description,
       origin,
       apiUrl: `${origin}/api`,
       dataDir,
@@ -126,7 +149,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       workspaces: state.workspaces,
       durable,
       azurite,
+      eventWebhooks,
       async close() {
+        // First, so no delivery is attempted to the functions of a host that is going away.
+        await eventsTopic.close();
         await host.close();
         // Work still running after the grace period is dropped here and run again on the next start.
         await durable.stop({ graceMs: 10_000 });
@@ -154,6 +180,16 @@ async function chooseScanner(clamd: string | undefined, requested: string | unde
   } catch (error) {
     return { scanner: 'none', description: `DISABLED: clamd at ${clamd} does not answer (${(error as Error).message}); files are NOT scanned for malware` };
   }
+}
+
+/**
+ * Mail goes to the SMTP server the user names (AIRLOCK_SMTP_HOST), else into .eml files under the
+ * data dir, so every notification can be opened and read; an explicit AIRLOCK_MAIL is kept.
+ */
+function localMailSettings(env: NodeJS.ProcessEnv, dataDir: string): Record<string, string> {
+  if (env.AIRLOCK_MAIL?.trim()) return {};
+  if (env.AIRLOCK_SMTP_HOST?.trim()) return { AIRLOCK_MAIL: 'smtp' };
+  return { AIRLOCK_MAIL: 'eml', AIRLOCK_EML_DIR: env.AIRLOCK_EML_DIR?.trim() || join(dataDir, 'mail') };
 }
 
 function jsonResult(body: unknown) {

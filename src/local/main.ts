@@ -21,6 +21,8 @@ async function main(): Promise<void> {
       `  workspaces   ${host.workspaces.join(', ')}`,
       `  storage      Azurite ${host.azurite.blobOrigin} (one account per stage); tables ${host.azurite.tableOrigin}`,
       `  scanning     ${host.scanning}`,
+      `  mail         ${host.mail}`,
+      `  events       published to the local topic; webhooks: ${host.eventWebhooks.join(', ') || 'none'}`,
       '  tokens       npm run -s token -- --workspace demo --user alice --name "Alice" --email alice@example.org --roles WorkspaceResearcher',
       '               (roles: WorkspaceResearcher, WorkspaceOwner, AirlockManager; --roles TREAdmin without --workspace for a core token)',
       '',

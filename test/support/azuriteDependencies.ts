@@ -4,6 +4,10 @@
  * of the given workspaces, installed with `setDependencies` so activities and handlers use them
  * through `getDependencies()`.
  */
+import { DisabledEventPublisher } from '../../src/infra/events/disabledEventPublisher';
+import { EventPublisher } from '../../src/infra/events/eventPublisher';
+import { DisabledMailer } from '../../src/infra/mail/disabledMailer';
+import { Mailer } from '../../src/infra/mail/mailer';
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { BlobServiceClient, ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -31,6 +35,14 @@ export interface TestDependenciesOptions {
   maxFiles?: number;
   /** The clock the activities see; the real one by default. */
   now?: () => Date;
+  /** Where events go; nowhere (as with no topic configured) by default. */
+  events?: EventPublisher;
+  /** Where notifications go; nowhere (as with no mail configured) by default. */
+  mailer?: Mailer;
+  /** Set on every workspace's airlock settings: whom owner and manager notifications reach. */
+  notificationAddresses?: string[];
+  /** Notification settings beyond mail (rules file, request URL template). */
+  notifications?: Omit<AirlockConfig['notifications'], 'mail'>;
 }
 
 export interface TestDependencies {
@@ -73,10 +85,16 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
       maxFileSizeBytes: 1024 * 1024 * 1024,
       allowedFileTypes: [...DEFAULT_ALLOWED_FILE_TYPES],
       scanner: { kind: 'none' },
+      deploymentId: 'test',
+      notifications: { ...options.notifications, mail: { kind: 'none' } },
     };
     const store = await TableRequestStore.connect({ connectionString, tableName: REQUESTS_TABLE });
     const workspaceRegistry = await TableWorkspaceRegistry.connect({ connectionString });
-    await ensureConfiguredWorkspaces(workspaceRegistry, config);
+    const ensured = await ensureConfiguredWorkspaces(workspaceRegistry, config);
+    if (options.notificationAddresses) {
+      const notificationAddresses = options.notificationAddresses;
+      await Promise.all(ensured.map((workspace) => workspaceRegistry.replace({ ...workspace, airlock: { ...workspace.airlock, notificationAddresses } })));
+    }
     const storage = new BlobStageStorage({ treId, endpointTemplate, auth: { kind: 'account-key', keys: stageKeys } });
     const identity: TokenValidator = {
       async authenticate() {
@@ -92,6 +110,8 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
       identity,
       // As the app builds them for scanner 'none': every file recorded as not scanned.
       scanner: new DisabledScanner(now),
+      events: options.events ?? new DisabledEventPublisher(),
+      mailer: options.mailer ?? new DisabledMailer(),
       now,
       newId: () => randomUUID(),
     };

@@ -1,10 +1,12 @@
-import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
 import { auditOfLink } from '../../domain/auditOfChange';
 import { LinkGrant, linkGrantFor } from '../../domain/permissions';
 import { userRefOf } from '../../domain/roles';
 import { storageAccountName } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
+import { REQUEST_UPDATED_EVENT } from '../lifecycleNames';
 import { updateStoredRequest } from '../storedRequest';
 import { answering, json, requestIdParam, workspaceIdParam } from './httpMapping';
 import { authenticate, loadVisibleRequest } from './requestAccess';
@@ -14,7 +16,7 @@ import { authenticate, loadVisibleRequest } from './requestAccess';
  * the status needs. The issuance is written to the request's audit log before the URL is made,
  * against the stored request of that moment, so no link leaves the airlock unrecorded.
  */
-export const getRequestLink = answering(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+export const getRequestLink = answering(async (request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
   const deps = await getDependencies();
   const workspaceId = workspaceIdParam(request);
   const caller = await authenticate(request, deps, workspaceId);
@@ -47,10 +49,13 @@ export const getRequestLink = answering(async (request: HttpRequest, context: In
   context.log(
     `link issued: request=${airlockRequest.id} workspace=${workspaceId} to=${caller.id} stage=${grant!.stage} permissions=${grant!.permissions} expires=${expiresOn.toISOString()}`,
   );
+  // The issuance is in the audit log already; this only lets the workflow publish it as an event now
+  // rather than at its next step, so a failure here is not the caller's problem.
+  await client.raiseEvent(airlockRequest.id, REQUEST_UPDATED_EVENT, { linkIssued: true }).catch((error: Error) => context.warn(`link event not signalled: ${error.message}`));
   return json(200, { containerUrl });
 });
 
-app.http('getRequestLink', {
+df.app.client.http('getRequestLink', {
   methods: ['GET', 'POST'],
   authLevel: 'anonymous',
   route: 'workspaces/{workspaceId}/requests/{requestId}/link',

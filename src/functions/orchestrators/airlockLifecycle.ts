@@ -34,10 +34,14 @@ function* call<T>(context: OrchestrationContext, activity: string, input: unknow
 function* statusAfter(
   context: OrchestrationContext,
   request: LifecycleInput,
+  at: Progress,
   ...waiting: RequestStatus[]
 ): Generator<Task, RequestStatus, any> {
   let stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
   while (waiting.includes(stored.status)) {
+    // Whatever was stored since the last look (by the workflow or by a person) goes out as events
+    // before the wait, which may be long.
+    yield* publishEvents(context, request, at);
     yield context.df.waitForExternalEvent(REQUEST_UPDATED_EVENT);
     stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
   }
@@ -87,9 +91,32 @@ function* setStatus(
   yield* call(context, ACTIVITIES.setRequestStatus, { request, from, to, statusMessage });
 }
 
-/** The step the workflow is at, named in the failure message if it fails there. */
+/** The step the workflow is at (named in the failure message if it fails there), and the last audit entry published as an event. */
 interface Progress {
   step: string;
+  publishedSeq: number;
+}
+
+/**
+ * Publishes the audit entries stored since the last call as CloudEvents (the audit log is the
+ * outbox). A failure does not stop the request: the entries stay unpublished and go out with the
+ * next call, with the same event ids.
+ */
+function* publishEvents(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, boolean, any> {
+  try {
+    at.publishedSeq = yield* call<number>(context, ACTIVITIES.publishAuditEvents, { request, afterSeq: at.publishedSeq });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The last events of a finished request have no later call to ride on: retry them on a durable timer, for up to about a day. */
+function* publishRemainingEvents(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, void, any> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    if (yield* publishEvents(context, request, at)) return;
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 5 * 60_000 * 2 ** attempt));
+  }
 }
 
 function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, RequestStatus, any> {
@@ -104,7 +131,7 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
   // One pass per submission: a request returned for changes comes back here.
   for (;;) {
     progress('draft', 'submit or cancel');
-    const afterDraft = yield* statusAfter(context, request, 'draft', 'changes_requested');
+    const afterDraft = yield* statusAfter(context, request, at, 'draft', 'changes_requested');
     if (afterDraft === 'cancelled') {
       progress('deleting the cancelled draft');
       yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'draft' });
@@ -132,7 +159,7 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
     yield* setStatus(context, request, 'submitted', 'in_review', verdict.message);
 
     progress('in_review', 'review or cancel');
-    const decision = yield* statusAfter(context, request, 'in_review');
+    const decision = yield* statusAfter(context, request, at, 'in_review');
     switch (decision) {
       case 'cancelled':
         progress("deleting the cancelled request's files");
@@ -160,7 +187,7 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
   }
 
   progress('approved', 'revoke');
-  const afterApproval = yield* statusAfter(context, request, 'approved');
+  const afterApproval = yield* statusAfter(context, request, at, 'approved');
   if (afterApproval === 'revoked') {
     // The status changed when the revoke was recorded; moving the data out ends every link issued.
     progress('moving the revoked files out of the approved stage');
@@ -177,16 +204,19 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
  */
 export const airlockLifecycle: OrchestrationHandler = function* (context: OrchestrationContext): Flow {
   const request = context.df.getInput() as LifecycleInput;
-  const at: Progress = { step: '' };
+  const at: Progress = { step: '', publishedSeq: 0 };
+  let outcome: RequestStatus;
   try {
-    return yield* lifecycle(context, request, at);
+    outcome = yield* lifecycle(context, request, at);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const statusMessage = `The airlock stopped while ${at.step || 'processing the request'}: ${reason}. The files were kept where they were; ask your TRE administrator to investigate.`;
     yield* call(context, ACTIVITIES.failRequest, { request, statusMessage });
     context.df.setCustomStatus({ stage: 'failed' });
-    return 'failed';
+    outcome = 'failed';
   }
+  yield* publishRemainingEvents(context, request, at);
+  return outcome;
 };
 
 df.app.orchestration(LIFECYCLE_ORCHESTRATOR, airlockLifecycle);

@@ -17,6 +17,8 @@ class ScriptedAirlock {
   version = 0;
   statusMessage?: string;
   calls: string[] = [];
+  /** the `afterSeq` of every publish call */
+  published: number[] = [];
   failing = new Map<string, string>();
   scan: unknown = { outcome: 'clean', message: 'not scanned: scanning is disabled' };
   contentChecks: unknown = { outcome: 'clean', message: 'content checks passed' };
@@ -54,6 +56,10 @@ class ScriptedAirlock {
         return input.to;
       }),
       activity(ACTIVITIES.deleteStageData, () => undefined),
+      activity(ACTIVITIES.publishAuditEvents, (input) => {
+        this.published.push(input.afterSeq);
+        return this.version;
+      }),
       activity(ACTIVITIES.failRequest, (input) => {
         this.store('failed', input.statusMessage);
         return 'failed';
@@ -104,7 +110,7 @@ class ScriptedAirlock {
   }
 
   callsAfterStart() {
-    return this.calls.filter((call) => !call.startsWith(ACTIVITIES.readRequestStatus));
+    return this.calls.filter((call) => !call.startsWith(ACTIVITIES.readRequestStatus) && !call.startsWith(ACTIVITIES.publishAuditEvents));
   }
 }
 
@@ -244,6 +250,33 @@ test('a change stored before the workflow reached its wait is not missed', async
   airlock.store('submitted');
   await airlock.start();
   expect(airlock.status).toBe('in_review');
+});
+
+describe('events', () => {
+  test('what was stored is published before each wait and when the request ends, from where the last publish stopped', async () => {
+    const airlock = await inReview();
+    await airlock.act('rejection_in_progress');
+    expect(airlock.runtime.runtimeStatus).toBe('Completed');
+    expect(airlock.published.length).toBeGreaterThanOrEqual(3);
+    expect(airlock.published).toEqual([...airlock.published].sort((a, b) => a - b));
+    expect(airlock.published[airlock.published.length - 1]).toBeGreaterThan(0);
+  });
+
+  test('a topic that is down does not fail the request; the last events are retried on a timer', async () => {
+    const airlock = new ScriptedAirlock();
+    airlock.failing.set(ACTIVITIES.publishAuditEvents, 'topic unreachable');
+    await airlock.start();
+    await airlock.act('submitted');
+    for (let i = 0; i < 4; i++) await airlock.advance(1);
+    expect(airlock.status).toBe('in_review');
+    await airlock.act('rejection_in_progress');
+    for (let i = 0; i < 4; i++) await airlock.advance(1);
+    expect(airlock.status).toBe('rejected');
+    expect(airlock.runtime.runtimeStatus).toBe('Running');
+    airlock.failing.clear();
+    await airlock.advance(6);
+    expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'rejected' });
+  });
 });
 
 describe('the scan wait point', () => {
