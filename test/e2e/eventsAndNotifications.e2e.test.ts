@@ -95,7 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.stop();
-  await new Promise((r) => smtp?.close(r));
+  await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
   await new Promise((r) => webhook?.close(r));
 });
 
