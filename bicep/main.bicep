@@ -1,17 +1,340 @@
-// Airlock TRE core: stub. The full deployment (Function App, stage accounts, Defender, Event Grid,
-// Cosmos DB, role assignments) is issue #6.
-@description('The TRE id: suffix of the core stage accounts (1-11 lower-case letters or digits).')
+// Airlock: TRE core. One resource group holds the Function App (user-assigned identity, Flex
+// Consumption, Node 20), Application Insights, Cosmos DB (serverless), the two custom Event Grid topics
+// (Defender scan results; airlock events in CloudEvents schema) and the five core stage accounts.
+// Workspaces are deployed separately with workspace.bicep.
+//
+// First deployment: deployEventSubscriptions=false, publish the function code, then deploy again with
+// deployEventSubscriptions=true (an AzureFunction event subscription needs the function to exist).
+// See docs/deploy.md.
+targetScope = 'resourceGroup'
+
+@description('The TRE id: suffix of the core stage accounts (1-11 lower-case letters or digits). AIRLOCK_TRE_ID.')
+@minLength(1)
 @maxLength(11)
 param treId string
 
-@description('Azure region for every resource.')
+@description('Azure region for every resource. The scan-result topic must share the region of the in-progress accounts, so workspaces must use it too.')
 param location string = resourceGroup().location
 
-output coreStageAccounts array = [
-  'stalimex${treId}'
-  'stalimip${treId}'
-  'stalimrej${treId}'
-  'stalimblocked${treId}'
-  'stalexapp${treId}'
+@description('Workspaces the airlock serves: [{ id, audience, displayName }], all three required. id: 3-63 letters, digits or \'-\'; audience: client id of the workspace app registration; displayName: non-empty, no \';\'. Becomes AIRLOCK_WORKSPACE_AUDIENCES and AIRLOCK_WORKSPACE_NAMES.')
+param workspaces array
+
+@description('Trusted token issuer(s), comma-separated (AIRLOCK_AUTH_ISSUER), e.g. https://login.microsoftonline.com/<tenant-id>/v2.0.')
+param authIssuer string
+
+@description('JWKS URI of the issuer (AIRLOCK_AUTH_JWKS_URI), e.g. https://login.microsoftonline.com/<tenant-id>/discovery/v2.0/keys.')
+param authJwksUri string
+
+@description('Audience of tokens for the TRE core API (AIRLOCK_CORE_AUDIENCE).')
+param coreAudience string
+
+@description('Subnet for the Function App\'s VNet integration, delegated to Microsoft.App/environments.')
+param functionAppSubnetId string
+
+@description('Subnet for the private endpoints of the private core stage accounts and Cosmos DB.')
+param privateEndpointSubnetId string
+
+@description('Resource id of the privatelink.blob.<storage suffix> private DNS zone, linked to the core VNet (and peered workspace VNets). Empty: DNS is managed elsewhere.')
+param blobPrivateDnsZoneId string = ''
+
+@description('Resource id of the privatelink.documents.azure.com private DNS zone. Empty: DNS is managed elsewhere.')
+param cosmosPrivateDnsZoneId string = ''
+
+@description('Create the event subscriptions to defenderScanResult and airlockNotifier. False on the first deployment, before the function code is published.')
+param deployEventSubscriptions bool = false
+
+@description('Optional example notification subscription: an https webhook (e.g. a Logic App) that receives Airlock.Request.StatusChanged events for requests entering review. Empty: none.')
+@secure()
+param notificationWebhookUrl string = ''
+
+@description('Malware scanner (AIRLOCK_SCANNER). With defender, Defender for Storage scans the in-progress accounts.')
+@allowed([
+  'defender'
+  'clamav'
+  'none'
+])
+param scanner string = 'defender'
+
+@description('clamd address host:port (AIRLOCK_CLAMD), when scanner is clamav.')
+param clamdAddress string = ''
+
+@description('Defender on-upload scanning cap per account and month in GB (-1: no cap). Explicit on purpose: above the cap files are not scanned and requests time out.')
+param defenderCapGBPerMonth int = 5000
+
+@description('How long to wait for a scan verdict (AIRLOCK_SCAN_TIMEOUT).')
+param scanTimeout string = '3h'
+
+@description('Lifetime of a SAS link in minutes (AIRLOCK_SAS_EXPIRY_MINUTES).')
+@minValue(1)
+@maxValue(10080)
+param sasExpiryMinutes int = 60
+
+@description('Files per request (AIRLOCK_MAX_FILES).')
+param maxFiles int = 50
+
+@description('Maximum file size in MB (AIRLOCK_MAX_FILE_SIZE_MB).')
+param maxFileSizeMB int = 1024
+
+@description('Allowed file extensions, comma-separated (AIRLOCK_ALLOWED_FILE_TYPES); empty: the built-in list.')
+param allowedFileTypes string = ''
+
+@description('Notification mail (AIRLOCK_MAIL): smtp or none.')
+@allowed([
+  'smtp'
+  'none'
+])
+param mail string = 'none'
+
+@description('Sender address of notification mail (AIRLOCK_MAIL_FROM).')
+param mailFrom string = ''
+
+@description('SMTP server (AIRLOCK_SMTP_HOST).')
+param smtpHost string = ''
+
+@description('SMTP port (AIRLOCK_SMTP_PORT).')
+param smtpPort int = 587
+
+@description('Implicit TLS (AIRLOCK_SMTP_SECURE).')
+param smtpSecure bool = false
+
+@description('SMTP user (AIRLOCK_SMTP_USER).')
+param smtpUser string = ''
+
+@description('SMTP password (AIRLOCK_SMTP_PASSWORD).')
+@secure()
+param smtpPassword string = ''
+
+@description('Link to a request in the TRE portal, with {workspaceId} and {requestId} (AIRLOCK_REQUEST_URL_TEMPLATE).')
+param requestUrlTemplate string = ''
+
+@description('Tags for every resource.')
+param tags object = {}
+
+var baseName = 'airlock-${treId}'
+var roles = {
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
+}
+// Core stage accounts: <role><treId>, as src/domain/stages.ts storageAccountName derives them.
+// External (public network access, SAS only): stalimex, stalexapp. The others: private endpoint only.
+var coreStageAccounts = [
+  {
+    role: 'stalimex'
+    external: true
+  }
+  {
+    role: 'stalimip'
+    external: false
+  }
+  {
+    role: 'stalimrej'
+    external: false
+  }
+  {
+    role: 'stalimblocked'
+    external: false
+  }
+  {
+    role: 'stalexapp'
+    external: true
+  }
 ]
+var inProgressAccountName = 'stalimip${treId}'
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${baseName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    baseName: baseName
+    location: location
+    tags: tags
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  params: {
+    name: 'cosmos-${baseName}'
+    location: location
+    dataContributorPrincipalId: identity.properties.principalId
+    privateEndpointSubnetId: privateEndpointSubnetId
+    privateDnsZoneId: cosmosPrivateDnsZoneId
+    tags: tags
+  }
+}
+
+module stageAccounts 'modules/stageStorageAccount.bicep' = [for account in coreStageAccounts: {
+  name: 'stage-${account.role}'
+  params: {
+    name: '${account.role}${treId}'
+    location: location
+    publicNetworkAccess: account.external
+    privateEndpointSubnetId: privateEndpointSubnetId
+    blobPrivateDnsZoneId: blobPrivateDnsZoneId
+    tags: tags
+  }
+}]
+
+// Blob data (create request containers, copy between stages, delete) and user-delegation SAS keys on
+// each stage account, nothing wider. Storage Blob Data Contributor already contains
+// generateUserDelegationKey; Storage Blob Delegator states the SAS duty explicitly.
+module stageAccountRoles 'modules/storageRoleAssignments.bicep' = [for (account, i) in coreStageAccounts: {
+  name: 'rbac-${account.role}'
+  params: {
+    storageAccountName: stageAccounts[i].outputs.name
+    principalId: identity.properties.principalId
+    roleDefinitionIds: [
+      roles.storageBlobDataContributor
+      roles.storageBlobDelegator
+    ]
+  }
+}]
+
+// Defender scan results (Event Grid schema). Must allow public network access (Defender cannot deliver
+// to a private topic); local auth is off.
+module scanResultsTopic 'modules/eventGridTopic.bicep' = {
+  name: 'topic-scan-results'
+  params: {
+    name: 'evgt-${baseName}-scan-results'
+    location: location
+    inputSchema: 'EventGridSchema'
+    publicNetworkAccess: true
+    tags: tags
+  }
+}
+
+// The airlock's own events (CloudEvents 1.0); the function identity publishes (EventGrid Data Sender).
+module eventsTopic 'modules/eventGridTopic.bicep' = {
+  name: 'topic-airlock-events'
+  params: {
+    name: 'evgt-${baseName}-events'
+    location: location
+    inputSchema: 'CloudEventSchemaV1_0'
+    publicNetworkAccess: true
+    senderPrincipalIds: [
+      identity.properties.principalId
+    ]
+    tags: tags
+  }
+}
+
+// On-upload malware scanning of the core in-progress account (import). Defender creates its own
+// system topic on the account: no system topic of ours there.
+module defender 'modules/defenderForStorage.bicep' = if (scanner == 'defender') {
+  name: 'defender-stalimip'
+  params: {
+    storageAccountName: inProgressAccountName
+    scanResultsTopicId: scanResultsTopic.outputs.id
+    capGBPerMonth: defenderCapGBPerMonth
+  }
+  dependsOn: [
+    stageAccounts
+  ]
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'function-app'
+  params: {
+    name: 'func-${baseName}'
+    location: location
+    hostStorageAccountName: take('stfunc${treId}${uniqueString(resourceGroup().id)}', 24)
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    identityPrincipalId: identity.properties.principalId
+    appInsightsName: monitoring.outputs.appInsightsName
+    virtualNetworkSubnetId: functionAppSubnetId
+    treId: treId
+    workspaceAudiences: join(map(workspaces, w => '${w.id}=${w.audience}'), ';')
+    workspaceNames: join(map(workspaces, w => '${w.id}=${w.displayName}'), ';')
+    authIssuer: authIssuer
+    authJwksUri: authJwksUri
+    coreAudience: coreAudience
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabase: cosmos.outputs.databaseName
+    cosmosContainer: cosmos.outputs.requestsContainerName
+    sasExpiryMinutes: sasExpiryMinutes
+    maxFiles: maxFiles
+    maxFileSizeMB: maxFileSizeMB
+    allowedFileTypes: allowedFileTypes
+    scanner: scanner
+    clamdAddress: clamdAddress
+    scanTimeout: scanTimeout
+    deploymentId: treId
+    eventsTopicEndpoint: eventsTopic.outputs.endpoint
+    mail: mail
+    mailFrom: mailFrom
+    smtpHost: smtpHost
+    smtpPort: smtpPort
+    smtpSecure: smtpSecure
+    smtpUser: smtpUser
+    smtpPassword: smtpPassword
+    requestUrlTemplate: requestUrlTemplate
+    tags: tags
+  }
+}
+
+// Scan verdicts to the defenderScanResult function (Event Grid schema).
+module scanResultSubscription 'modules/eventSubscription.bicep' = if (deployEventSubscriptions && scanner == 'defender') {
+  name: 'evgs-scan-results'
+  params: {
+    topicName: scanResultsTopic.outputs.name
+    name: 'defender-scan-result'
+    endpointType: 'AzureFunction'
+    endpoint: '${functionApp.outputs.id}/functions/defenderScanResult'
+    includedEventTypes: [
+      'Microsoft.Security.MalwareScanningResult'
+    ]
+    eventDeliverySchema: 'EventGridSchema'
+  }
+}
+
+// Airlock events to the airlockNotifier function (CloudEvents), which sends the notification mail.
+module notifierSubscription 'modules/eventSubscription.bicep' = if (deployEventSubscriptions) {
+  name: 'evgs-airlock-notifier'
+  params: {
+    topicName: eventsTopic.outputs.name
+    name: 'airlock-notifier'
+    endpointType: 'AzureFunction'
+    endpoint: '${functionApp.outputs.id}/functions/airlockNotifier'
+    eventDeliverySchema: 'CloudEventSchemaV1_0'
+  }
+}
+
+// Example of an organisation's own notifications: requests entering review, to a webhook (Logic App).
+module exampleNotificationSubscription 'modules/eventSubscription.bicep' = if (!empty(notificationWebhookUrl)) {
+  name: 'evgs-example-notification'
+  params: {
+    topicName: eventsTopic.outputs.name
+    name: 'example-in-review-notification'
+    endpointType: 'WebHook'
+    endpoint: notificationWebhookUrl
+    includedEventTypes: [
+      'Airlock.Request.StatusChanged'
+    ]
+    advancedFilters: [
+      {
+        operatorType: 'StringIn'
+        key: 'data.status'
+        values: [
+          'in_review'
+        ]
+      }
+    ]
+    eventDeliverySchema: 'CloudEventSchemaV1_0'
+  }
+}
+
+output functionAppName string = functionApp.outputs.name
+output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}/api'
+output identityPrincipalId string = identity.properties.principalId
+output identityClientId string = identity.properties.clientId
+output scanResultsTopicId string = scanResultsTopic.outputs.id
+output eventsTopicEndpoint string = eventsTopic.outputs.endpoint
+output cosmosEndpoint string = cosmos.outputs.endpoint
+output coreStageAccounts array = [for account in coreStageAccounts: '${account.role}${treId}']
 output location string = location
