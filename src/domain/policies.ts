@@ -5,8 +5,6 @@ export interface RequestPolicy {
   maxFiles: number;
 }
 
-export const DEFAULT_REQUEST_POLICY: RequestPolicy = { maxFiles: 50 };
-
 /** Checked when a request is submitted, against what is in its draft container at that moment. */
 export function checkSubmittable(files: readonly { name: string }[], policy: RequestPolicy): void {
   if (files.length === 0) throw new ValidationError('Request has no files: upload at least one file to the draft container before submitting');

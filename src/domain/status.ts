@@ -19,21 +19,3 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const REQUEST_TYPES = ['import', 'export'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
-export function isRequestStatus(value: unknown): value is RequestStatus {
-  return typeof value === 'string' && (REQUEST_STATUSES as readonly string[]).includes(value);
-}
-
-export function isRequestType(value: unknown): value is RequestType {
-  return typeof value === 'string' && (REQUEST_TYPES as readonly string[]).includes(value);
-}
-
-/** Statuses in which the airlock is moving data; a person cannot act on the request meanwhile. */
-export const IN_PROGRESS_STATUSES: readonly RequestStatus[] = [
-  'submitted',
-  'approval_in_progress',
-  'rejection_in_progress',
-  'blocking_in_progress',
-];
-
-/** Statuses that no transition leaves (revoked is reached only from approved). */
-export const TERMINAL_STATUSES: readonly RequestStatus[] = ['rejected', 'cancelled', 'blocked_by_scan', 'failed', 'revoked'];
