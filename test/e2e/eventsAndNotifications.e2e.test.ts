@@ -6,8 +6,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { LocalIssuer, LOCAL_CORE_AUDIENCE, readIssuerInfo } from '../../src/local/localIssuer';
-import { AirlockClient, localTokens, uploadToContainer } from '../support/airlockClient';
+import { AirlockClient, localCoreToken, localTokens, uploadToContainer } from '../support/airlockClient';
 import { LocalHostProcess, startLocalHostProcess } from '../support/localHostProcess';
 
 interface Mail {
@@ -83,11 +82,10 @@ beforeAll(async () => {
   });
   api = new AirlockClient(host.apiUrl);
   const mint = await localTokens(host.dataDir);
-  const issuer = await LocalIssuer.open(host.dataDir, (await readIssuerInfo(host.dataDir))!);
   t = {
     alice: await mint(WS, 'alice', 'WorkspaceResearcher'),
     bob: await mint(WS, 'bob', 'AirlockManager'),
-    admin: await issuer.mint({ audience: LOCAL_CORE_AUDIENCE, subject: 'root', name: 'TRE admin', roles: ['TREAdmin'] }),
+    admin: await (await localCoreToken(host.dataDir))('root', 'TREAdmin'),
   };
   const settings = (await api.call('GET', `/workspaces/${WS}/airlock-settings`, t.admin)).body.workspace.airlock;
   expect((await api.call('PUT', `/workspaces/${WS}/airlock-settings`, t.admin, { ...settings, notificationAddresses: ['governance@tre.example'] })).status).toBe(200);

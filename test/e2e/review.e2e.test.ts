@@ -2,9 +2,8 @@
  * The review workflow over real HTTP: a quorum of distinct Airlock Managers, return for revision
  * and resubmission, and races between reviewers and the requester that must have one outcome.
  */
-import { AirlockClient, localTokens, sha256, uploadToContainer, downloadFromContainer } from '../support/airlockClient';
+import { AirlockClient, localCoreToken, localTokens, sha256, uploadToContainer, downloadFromContainer } from '../support/airlockClient';
 import { LocalHostProcess, startLocalHostProcess } from '../support/localHostProcess';
-import { LocalIssuer, LOCAL_CORE_AUDIENCE, readIssuerInfo } from '../../src/local/localIssuer';
 
 const WS = 'demo';
 const base = `/workspaces/${WS}/requests`;
@@ -16,14 +15,13 @@ beforeAll(async () => {
   host = await startLocalHostProcess();
   api = new AirlockClient(host.apiUrl);
   const mint = await localTokens(host.dataDir);
-  const issuer = await LocalIssuer.open(host.dataDir, (await readIssuerInfo(host.dataDir))!);
   t = {
     alice: await mint(WS, 'alice', 'WorkspaceResearcher'),
     bob: await mint(WS, 'bob', 'AirlockManager'),
     carol: await mint(WS, 'carol', 'AirlockManager'),
     dave: await mint(WS, 'dave', 'AirlockManager'),
     olga: await mint(WS, 'olga', 'WorkspaceOwner'),
-    admin: await issuer.mint({ audience: LOCAL_CORE_AUDIENCE, subject: 'root', name: 'TRE admin', roles: ['TREAdmin'] }),
+    admin: await (await localCoreToken(host.dataDir))('root', 'TREAdmin'),
   };
 }, 90_000);
 

@@ -14,7 +14,6 @@ import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azu
 import { verifyAllRequests } from '../../src/local/auditVerify';
 
 const ACCOUNT = 'auditverify';
-const TABLE = 'requests';
 const alice: UserRef = { id: 'user-alice', name: 'Alice Researcher' };
 const T = 1_780_000_000;
 
