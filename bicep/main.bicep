@@ -28,16 +28,34 @@ param authJwksUri string
 @description('Audience of tokens for the TRE core API (AIRLOCK_CORE_AUDIENCE).')
 param coreAudience string
 
-@description('Subnet for the Function App\'s VNet integration, delegated to Microsoft.App/environments.')
-param functionAppSubnetId string
+@description('Create the core network: a VNet with the two subnets below, a NAT gateway for the app\'s outbound traffic, and the private DNS zones (blob, queue, table, documents) linked to it. False: the TRE core provides them, give their ids below.')
+param createNetwork bool = true
 
-@description('Subnet for the private endpoints of the private core stage accounts and Cosmos DB.')
-param privateEndpointSubnetId string
+@description('Address space of the created VNet (createNetwork=true).')
+param vnetAddressPrefix string = '10.20.0.0/24'
 
-@description('Resource id of the privatelink.blob.<storage suffix> private DNS zone, linked to the core VNet (and peered workspace VNets). Empty: DNS is managed elsewhere.')
+@description('Subnet of the created VNet for the Function App (createNetwork=true).')
+param functionAppSubnetPrefix string = '10.20.0.0/26'
+
+@description('Subnet of the created VNet for private endpoints (createNetwork=true).')
+param privateEndpointSubnetPrefix string = '10.20.0.64/26'
+
+@description('createNetwork=false: subnet for the Function App\'s VNet integration, delegated to Microsoft.App/environments, with the Microsoft.Storage service endpoint, and outbound internet access (NAT gateway or firewall) for Entra ID, Event Grid and SMTP.')
+param functionAppSubnetId string = ''
+
+@description('createNetwork=false: subnet for the private endpoints of the private core stage accounts, the app\'s own storage and Cosmos DB.')
+param privateEndpointSubnetId string = ''
+
+@description('createNetwork=false: resource id of the privatelink.blob.<storage suffix> private DNS zone, linked to the core VNet (and the workspace VNets). Empty: DNS is managed elsewhere.')
 param blobPrivateDnsZoneId string = ''
 
-@description('Resource id of the privatelink.documents.azure.com private DNS zone. Empty: DNS is managed elsewhere.')
+@description('createNetwork=false: resource id of the privatelink.queue.<storage suffix> private DNS zone. Empty: DNS is managed elsewhere.')
+param queuePrivateDnsZoneId string = ''
+
+@description('createNetwork=false: resource id of the privatelink.table.<storage suffix> private DNS zone. Empty: DNS is managed elsewhere.')
+param tablePrivateDnsZoneId string = ''
+
+@description('createNetwork=false: resource id of the privatelink.documents.azure.com private DNS zone. Empty: DNS is managed elsewhere.')
 param cosmosPrivateDnsZoneId string = ''
 
 @description('Create the event subscriptions to defenderScanResult and airlockNotifier. False on the first deployment, before the function code is published.')
@@ -107,16 +125,23 @@ param smtpPassword string = ''
 @description('Link to a request in the TRE portal, with {workspaceId} and {requestId} (AIRLOCK_REQUEST_URL_TEMPLATE).')
 param requestUrlTemplate string = ''
 
+@description('Mail addresses alerted when an Event Grid delivery is dead-lettered or dropped (a scan verdict or notification that never arrived), or publishing airlock events fails. Empty: no alerts.')
+param alertEmailAddresses array = []
+
 @description('Tags for every resource.')
 param tags object = {}
 
-var baseName = 'airlock-${treId}'
+// Storage and Cosmos names allow lower case only; src/domain/stages.ts lower-cases the same way.
+var suffix = toLower(treId)
+var baseName = 'airlock-${suffix}'
 var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
 }
 // Core stage accounts: <role><treId>, as src/domain/stages.ts storageAccountName derives them.
 // External (public network access, SAS only): stalimex, stalexapp. The others: private endpoint only.
+var scanResultsDeadLetterContainer = 'scan-results'
+var eventsDeadLetterContainer = 'airlock-events'
 var coreStageAccounts = [
   {
     role: 'stalimex'
@@ -139,7 +164,35 @@ var coreStageAccounts = [
     external: true
   }
 ]
-var inProgressAccountName = 'stalimip${treId}'
+
+module network 'modules/network.bicep' = if (createNetwork) {
+  name: 'network'
+  params: {
+    name: 'vnet-${baseName}'
+    location: location
+    addressPrefix: vnetAddressPrefix
+    functionAppSubnetPrefix: functionAppSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+    tags: tags
+  }
+}
+
+module dnsZones 'modules/privateDnsZones.bicep' = if (createNetwork) {
+  name: 'private-dns-zones'
+  params: {
+    virtualNetworkId: network.outputs.id
+    tags: tags
+  }
+}
+
+var net = {
+  functionAppSubnetId: createNetwork ? network.outputs.functionAppSubnetId : functionAppSubnetId
+  privateEndpointSubnetId: createNetwork ? network.outputs.privateEndpointSubnetId : privateEndpointSubnetId
+  blobZoneId: createNetwork ? dnsZones.outputs.blobZoneId : blobPrivateDnsZoneId
+  queueZoneId: createNetwork ? dnsZones.outputs.queueZoneId : queuePrivateDnsZoneId
+  tableZoneId: createNetwork ? dnsZones.outputs.tableZoneId : tablePrivateDnsZoneId
+  cosmosZoneId: createNetwork ? dnsZones.outputs.cosmosZoneId : cosmosPrivateDnsZoneId
+}
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-${baseName}'
@@ -162,8 +215,8 @@ module cosmos 'modules/cosmos.bicep' = {
     name: 'cosmos-${baseName}'
     location: location
     dataContributorPrincipalId: identity.properties.principalId
-    privateEndpointSubnetId: privateEndpointSubnetId
-    privateDnsZoneId: cosmosPrivateDnsZoneId
+    privateEndpointSubnetId: net.privateEndpointSubnetId
+    privateDnsZoneId: net.cosmosZoneId
     tags: tags
   }
 }
@@ -171,11 +224,14 @@ module cosmos 'modules/cosmos.bicep' = {
 module stageAccounts 'modules/stageStorageAccount.bicep' = [for account in coreStageAccounts: {
   name: 'stage-${account.role}'
   params: {
-    name: '${account.role}${treId}'
+    name: '${account.role}${suffix}'
     location: location
-    publicNetworkAccess: account.external
-    privateEndpointSubnetId: privateEndpointSubnetId
-    blobPrivateDnsZoneId: blobPrivateDnsZoneId
+    external: account.external
+    functionAppSubnetId: net.functionAppSubnetId
+    privateEndpointSubnetId: net.privateEndpointSubnetId
+    blobPrivateDnsZoneId: net.blobZoneId
+    malwareScanned: scanner == 'defender' && account.role == 'stalimip'
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     tags: tags
   }
 }]
@@ -228,13 +284,32 @@ module eventsTopic 'modules/eventGridTopic.bicep' = {
 module defender 'modules/defenderForStorage.bicep' = if (scanner == 'defender') {
   name: 'defender-stalimip'
   params: {
-    storageAccountName: inProgressAccountName
+    // stalimip is index 1 of coreStageAccounts.
+    storageAccountName: stageAccounts[1].outputs.name
     scanResultsTopicId: scanResultsTopic.outputs.id
     capGBPerMonth: defenderCapGBPerMonth
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
-  dependsOn: [
-    stageAccounts
-  ]
+}
+
+// Undelivered scan verdicts and events, one container per subscription, each written by its topic.
+module deadLetters 'modules/deadLetterStorage.bicep' = {
+  name: 'dead-letters'
+  params: {
+    name: take('stdl${suffix}${uniqueString(resourceGroup().id)}', 24)
+    location: location
+    containers: [
+      {
+        name: scanResultsDeadLetterContainer
+        writerPrincipalId: scanResultsTopic.outputs.principalId
+      }
+      {
+        name: eventsDeadLetterContainer
+        writerPrincipalId: eventsTopic.outputs.principalId
+      }
+    ]
+    tags: tags
+  }
 }
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -242,13 +317,17 @@ module functionApp 'modules/functionApp.bicep' = {
   params: {
     name: 'func-${baseName}'
     location: location
-    hostStorageAccountName: take('stfunc${treId}${uniqueString(resourceGroup().id)}', 24)
+    hostStorageAccountName: take('stfunc${suffix}${uniqueString(resourceGroup().id)}', 24)
     identityId: identity.id
     identityClientId: identity.properties.clientId
     identityPrincipalId: identity.properties.principalId
     appInsightsName: monitoring.outputs.appInsightsName
-    virtualNetworkSubnetId: functionAppSubnetId
-    treId: treId
+    virtualNetworkSubnetId: net.functionAppSubnetId
+    privateEndpointSubnetId: net.privateEndpointSubnetId
+    blobPrivateDnsZoneId: net.blobZoneId
+    queuePrivateDnsZoneId: net.queueZoneId
+    tablePrivateDnsZoneId: net.tableZoneId
+    treId: suffix
     workspaceAudiences: join(map(workspaces, w => '${w.id}=${w.audience}'), ';')
     workspaceNames: join(map(workspaces, w => '${w.id}=${w.displayName}'), ';')
     authIssuer: authIssuer
@@ -284,6 +363,8 @@ module scanResultSubscription 'modules/eventSubscription.bicep' = if (deployEven
   params: {
     topicName: scanResultsTopic.outputs.name
     name: 'defender-scan-result'
+    deadLetterStorageAccountId: deadLetters.outputs.id
+    deadLetterContainerName: scanResultsDeadLetterContainer
     endpointType: 'AzureFunction'
     endpoint: '${functionApp.outputs.id}/functions/defenderScanResult'
     includedEventTypes: [
@@ -299,6 +380,8 @@ module notifierSubscription 'modules/eventSubscription.bicep' = if (deployEventS
   params: {
     topicName: eventsTopic.outputs.name
     name: 'airlock-notifier'
+    deadLetterStorageAccountId: deadLetters.outputs.id
+    deadLetterContainerName: eventsDeadLetterContainer
     endpointType: 'AzureFunction'
     endpoint: '${functionApp.outputs.id}/functions/airlockNotifier'
     eventDeliverySchema: 'CloudEventSchemaV1_0'
@@ -311,6 +394,8 @@ module exampleNotificationSubscription 'modules/eventSubscription.bicep' = if (!
   params: {
     topicName: eventsTopic.outputs.name
     name: 'example-in-review-notification'
+    deadLetterStorageAccountId: deadLetters.outputs.id
+    deadLetterContainerName: eventsDeadLetterContainer
     endpointType: 'WebHook'
     endpoint: notificationWebhookUrl
     includedEventTypes: [
@@ -329,6 +414,19 @@ module exampleNotificationSubscription 'modules/eventSubscription.bicep' = if (!
   }
 }
 
+module alerts 'modules/deliveryAlerts.bicep' = if (!empty(alertEmailAddresses)) {
+  name: 'delivery-alerts'
+  params: {
+    baseName: baseName
+    emailAddresses: alertEmailAddresses
+    topicIds: [
+      scanResultsTopic.outputs.id
+      eventsTopic.outputs.id
+    ]
+    tags: tags
+  }
+}
+
 output functionAppName string = functionApp.outputs.name
 output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}/api'
 output identityPrincipalId string = identity.properties.principalId
@@ -336,5 +434,43 @@ output identityClientId string = identity.properties.clientId
 output scanResultsTopicId string = scanResultsTopic.outputs.id
 output eventsTopicEndpoint string = eventsTopic.outputs.endpoint
 output cosmosEndpoint string = cosmos.outputs.endpoint
-output coreStageAccounts array = [for account in coreStageAccounts: '${account.role}${treId}']
+output coreStageAccounts array = [for (account, i) in coreStageAccounts: stageAccounts[i].outputs.name]
 output location string = location
+output logAnalyticsWorkspaceId string = monitoring.outputs.logAnalyticsId
+output functionAppSubnetId string = net.functionAppSubnetId
+output deadLetterStorageAccountName string = deadLetters.outputs.name
+output egressIpAddress string = createNetwork ? network.outputs.egressIpAddress : ''
+@description('A parameters file for workspace.bicep with every value it needs from the core: save it and pass it with -p @<file> next to the workspace\'s own parameters.')
+output workspaceParameters object = {
+  '$schema': 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#'
+  contentVersion: '1.0.0.0'
+  parameters: {
+    location: {
+      value: location
+    }
+    functionIdentityPrincipalId: {
+      value: identity.properties.principalId
+    }
+    scanResultsTopicId: {
+      value: scanResultsTopic.outputs.id
+    }
+    functionAppSubnetId: {
+      value: net.functionAppSubnetId
+    }
+    logAnalyticsWorkspaceId: {
+      value: monitoring.outputs.logAnalyticsId
+    }
+    blobPrivateDnsZoneId: {
+      value: net.blobZoneId
+    }
+    coreVirtualNetworkId: {
+      value: createNetwork ? network.outputs.id : ''
+    }
+    enableDefender: {
+      value: scanner == 'defender'
+    }
+    defenderCapGBPerMonth: {
+      value: defenderCapGBPerMonth
+    }
+  }
+}

@@ -1,8 +1,11 @@
 // Airlock: one workspace. Deploys the five workspace stage accounts (stalimapp, stalexint, stalexip,
-// stalexrej, stalexblocked), all private (public network access disabled, one blob private endpoint
-// each in the workspace subnet), gives the core Function App identity its roles on them, and turns on
-// Defender on-upload scanning of the export in-progress account (stalexip) with results to the core
-// scan-result topic. Deploy into the workspace's resource group, after main.bicep.
+// stalexrej, stalexblocked), all internal (firewall on: only the core Function App subnet and one blob
+// private endpoint each in the workspace subnet), gives the core Function App identity its roles on
+// them, and turns on Defender on-upload scanning of the export in-progress account (stalexip) with
+// results to the core scan-result topic and Log Analytics. With coreVirtualNetworkId it also peers the
+// workspace VNet with the core VNet and links the blob DNS zone to it. Deploy into the workspace's
+// resource group, after main.bicep: its output workspaceParameters is a parameters file with every
+// core value this template needs.
 //
 // The core must also know the workspace: add it to the `workspaces` parameter of main.bicep and deploy
 // the core again (AIRLOCK_WORKSPACE_AUDIENCES). See docs/deploy.md.
@@ -22,8 +25,17 @@ param functionIdentityPrincipalId string
 @description('Resource id of the core Defender scan-result topic (output scanResultsTopicId of main.bicep).')
 param scanResultsTopicId string
 
-@description('Subnet of the workspace VNet for the private endpoints of the stage accounts. The workspace VNet must be peered with the core VNet so the Function App reaches them.')
+@description('Subnet of the core Function App\'s VNet integration (output of main.bicep): the only subnet the stage accounts\' firewalls admit.')
+param functionAppSubnetId string
+
+@description('Resource id of the core Log Analytics workspace (output of main.bicep): blob access logs and Defender scan results.')
+param logAnalyticsWorkspaceId string
+
+@description('Subnet of the workspace VNet for the private endpoints of the stage accounts (where the workspace\'s machines reach stalexint and stalimapp).')
 param privateEndpointSubnetId string
+
+@description('Resource id of the core VNet (output of main.bicep when it created the network). Set: peer the workspace VNet (of privateEndpointSubnetId) with it both ways and link the blob DNS zone to the workspace VNet; the deployer needs Network Contributor on both VNets and the zone. Empty: the TRE peers and links them.')
+param coreVirtualNetworkId string = ''
 
 @description('Resource id of the privatelink.blob.<storage suffix> private DNS zone (usually the core one, linked to the core and workspace VNets). Empty: DNS is managed elsewhere.')
 param blobPrivateDnsZoneId string = ''
@@ -57,9 +69,12 @@ module stageAccounts 'modules/stageStorageAccount.bicep' = [for role in workspac
   params: {
     name: take(toLower(replace('${role}${accountSuffix}', '-', '')), 24)
     location: location
-    publicNetworkAccess: false
+    external: false
+    functionAppSubnetId: functionAppSubnetId
     privateEndpointSubnetId: privateEndpointSubnetId
     blobPrivateDnsZoneId: blobPrivateDnsZoneId
+    malwareScanned: enableDefender && role == 'stalexip'
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     tags: tags
   }
 }]
@@ -83,6 +98,40 @@ module defender 'modules/defenderForStorage.bicep' = if (enableDefender) {
     storageAccountName: stageAccounts[2].outputs.name
     scanResultsTopicId: scanResultsTopicId
     capGBPerMonth: defenderCapGBPerMonth
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+  }
+}
+
+// /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.Network/virtualNetworks/<name>[/subnets/<n>]
+var workspaceVirtualNetworkId = join(take(split(privateEndpointSubnetId, '/'), 9), '/')
+var connectToCore = !empty(coreVirtualNetworkId)
+
+module workspaceToCore 'modules/vnetPeering.bicep' = if (connectToCore) {
+  name: 'peer-${workspaceId}-to-core'
+  scope: resourceGroup(split(workspaceVirtualNetworkId, '/')[2], split(workspaceVirtualNetworkId, '/')[4])
+  params: {
+    virtualNetworkName: last(split(workspaceVirtualNetworkId, '/'))
+    remoteVirtualNetworkId: coreVirtualNetworkId
+  }
+}
+
+module coreToWorkspace 'modules/vnetPeering.bicep' = if (connectToCore) {
+  name: 'peer-core-to-${workspaceId}'
+  scope: resourceGroup(split(coreVirtualNetworkId, '/')[2], split(coreVirtualNetworkId, '/')[4])
+  params: {
+    virtualNetworkName: last(split(coreVirtualNetworkId, '/'))
+    remoteVirtualNetworkId: workspaceVirtualNetworkId
+  }
+}
+
+// The workspace's machines resolve the stage accounts to their private endpoints.
+module blobZoneLink 'modules/privateDnsZoneLink.bicep' = if (connectToCore && !empty(blobPrivateDnsZoneId)) {
+  name: 'dns-link-${workspaceId}'
+  scope: resourceGroup(split(blobPrivateDnsZoneId, '/')[2], split(blobPrivateDnsZoneId, '/')[4])
+  params: {
+    zoneName: last(split(blobPrivateDnsZoneId, '/'))
+    virtualNetworkId: workspaceVirtualNetworkId
+    tags: tags
   }
 }
 

@@ -10,6 +10,9 @@ param scanResultsTopicId string
 @description('Monthly cap of scanned data per account in GB (-1: no cap). Set explicitly; above the cap blobs are not scanned and the airlock times out the request.')
 param capGBPerMonth int
 
+@description('Resource id of the Log Analytics workspace that receives every scan result (table StorageMalwareScanningResults): a record of each verdict kept by Defender, outside the airlock.')
+param logAnalyticsWorkspaceId string
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -31,6 +34,20 @@ resource defender 'Microsoft.Security/defenderForStorageSettings@2025-06-01' = {
     sensitiveDataDiscovery: {
       isEnabled: false
     }
+  }
+}
+
+resource scanResultLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'airlock-scan-results'
+  scope: defender
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        category: 'ScanResults'
+        enabled: true
+      }
+    ]
   }
 }
 

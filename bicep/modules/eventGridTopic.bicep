@@ -52,3 +52,5 @@ resource senders 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pri
 output id string = topic.id
 output name string = topic.name
 output endpoint string = topic.properties.endpoint
+@description('Object id of the topic\'s system identity (dead-lettering writes with it).')
+output principalId string = topic.identity.principalId

@@ -1,6 +1,6 @@
 // One event subscription on a custom topic, delivering either to an Azure Function (endpointType
 // AzureFunction: no key, no validation handshake; the function must already be published) or to a
-// webhook (e.g. a Logic App that sends notifications).
+// webhook (e.g. a Logic App that sends notifications). Undelivered events are dead-lettered to blob storage.
 @description('Name of the custom topic (in this resource group).')
 param topicName string
 
@@ -31,7 +31,13 @@ param advancedFilters array = []
 ])
 param eventDeliverySchema string
 
-@description('Delivery attempts before the event is dropped (1-30).')
+@description('Resource id of the storage account that keeps the events whose delivery failed for good (written with the topic\'s system identity).')
+param deadLetterStorageAccountId string
+
+@description('Container in that account for this subscription\'s undelivered events.')
+param deadLetterContainerName string
+
+@description('Delivery attempts before the event is dead-lettered (1-30).')
 @minValue(1)
 @maxValue(30)
 param maxDeliveryAttempts int = 30
@@ -71,6 +77,19 @@ resource subscription 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15'
     retryPolicy: {
       maxDeliveryAttempts: maxDeliveryAttempts
       eventTimeToLiveInMinutes: 1440
+    }
+    // Nothing is dropped silently: what still fails after the retries (or the day above) is kept.
+    deadLetterWithResourceIdentity: {
+      identity: {
+        type: 'SystemAssigned'
+      }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: deadLetterStorageAccountId
+          blobContainerName: deadLetterContainerName
+        }
+      }
     }
   }
 }

@@ -1,7 +1,8 @@
 // The Airlock Function App on the Flex Consumption plan (Linux, Node 20), running as a user-assigned
 // identity, with its own storage account for the deployment package and the Durable task hub
-// (AzureWebJobsStorage over Entra ID, shared key off), VNet integration (to reach the private stage
-// accounts and Cosmos DB) and Application Insights with Entra ID ingestion.
+// (AzureWebJobsStorage over Entra ID, shared key off, reachable only through its blob, queue and table
+// private endpoints), VNet integration (to reach that storage, the private stage accounts and Cosmos
+// DB) and Application Insights with Entra ID ingestion.
 //
 // appSettings lists every setting src/config.ts and host.json read, and nothing the code never reads
 // (test/bicep/appSettings.test.ts checks both directions). Settings that only exist for key-based or
@@ -34,8 +35,20 @@ param appInsightsName string
 @description('Subnet for VNet integration, delegated to Microsoft.App/environments (Flex Consumption).')
 param virtualNetworkSubnetId string
 
+@description('Subnet for the private endpoints (blob, queue, table) of the app\'s own storage.')
+param privateEndpointSubnetId string
+
+@description('Resource id of the privatelink.blob private DNS zone. Empty: DNS is managed elsewhere.')
+param blobPrivateDnsZoneId string = ''
+
+@description('Resource id of the privatelink.queue private DNS zone. Empty: DNS is managed elsewhere.')
+param queuePrivateDnsZoneId string = ''
+
+@description('Resource id of the privatelink.table private DNS zone. Empty: DNS is managed elsewhere.')
+param tablePrivateDnsZoneId string = ''
+
 @description('Maximum number of instances (Flex Consumption).')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -186,13 +199,43 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    // The Durable task hub holds request ids and file names: no network reaches it but the app's.
+    publicNetworkAccess: 'Disabled'
     networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
+      defaultAction: 'Deny'
+      bypass: 'None'
     }
   }
 }
+
+// Durable Functions (Azure Storage provider) uses all three services of the host account.
+var hostStorageEndpoints = [
+  {
+    groupId: 'blob'
+    zoneId: blobPrivateDnsZoneId
+  }
+  {
+    groupId: 'queue'
+    zoneId: queuePrivateDnsZoneId
+  }
+  {
+    groupId: 'table'
+    zoneId: tablePrivateDnsZoneId
+  }
+]
+
+module hostStoragePrivateEndpoints 'privateEndpoint.bicep' = [for endpoint in hostStorageEndpoints: {
+  name: 'pe-${hostStorageAccountName}-${endpoint.groupId}'
+  params: {
+    name: 'pe-${hostStorageAccountName}-${endpoint.groupId}'
+    location: location
+    subnetId: privateEndpointSubnetId
+    targetResourceId: hostStorage.id
+    groupId: endpoint.groupId
+    privateDnsZoneId: endpoint.zoneId
+    tags: tags
+  }
+}]
 
 resource hostBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: hostStorage
@@ -279,7 +322,6 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       appSettings: [
         // Host storage and Durable task hub, over Entra ID (no connection string, no key).
         {
@@ -461,6 +503,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   dependsOn: [
     deploymentContainer
     hostStorageRoleAssignments
+    hostStoragePrivateEndpoints
   ]
 }
 

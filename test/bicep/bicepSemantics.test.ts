@@ -5,8 +5,8 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { BICEP_DIR, bicepFiles, bicepParser, readRepoFile, REPO_ROOT } from './bicepParser';
-import { apiVersionDrift, BicepFileModel, fileProblems, modelOf, moduleProblems, parameterFileProblems } from './bicepSemantics';
+import { BICEP_DIR, bicepFiles, bicepParser, propertyKey, readRepoFile, REPO_ROOT } from './bicepParser';
+import { apiVersionDrift, BicepFileModel, fileProblems, modelOf, moduleProblems, objectValue, parameterFileProblems } from './bicepSemantics';
 
 const files = bicepFiles();
 const models = new Map<string, BicepFileModel>();
@@ -119,9 +119,25 @@ describe('bicep semantics of the templates', () => {
     expect(parameterFiles.sort()).toEqual(['main.parameters.example.json', 'workspace.parameters.example.json']);
   });
 
-  it.each(parameterFiles)('%s sets only parameters of its template, all required ones, allowed values only', (name) => {
+  /** The parameters main.bicep's `workspaceParameters` output hands to workspace.bicep (values are expressions). */
+  function coreParametersForWorkspace(): Record<string, { value?: unknown }> {
+    const output = models.get('bicep/main.bicep')!.outputs.get('workspaceParameters');
+    const value = output && output.node.namedChildren[output.node.namedChildren.length - 1];
+    const parameters = objectValue(value, 'parameters');
+    const keys = parameters ? parameters.namedChildren.filter((p) => p.type === 'object_property').map((p) => propertyKey(p) ?? '') : [];
+    return Object.fromEntries(keys.map((key) => [key, {}]));
+  }
+
+  it("main.bicep's workspaceParameters output names parameters of workspace.bicep only", () => {
+    const fromCore = coreParametersForWorkspace();
+    expect(Object.keys(fromCore)).toEqual(expect.arrayContaining(['functionIdentityPrincipalId', 'scanResultsTopicId', 'functionAppSubnetId']));
+    expect(Object.keys(fromCore).filter((key) => !models.get('bicep/workspace.bicep')!.params.has(key))).toEqual([]);
+  });
+
+  it.each(parameterFiles)('%s sets only parameters of its template, all required ones (with the core\'s output for a workspace), allowed values only', (name) => {
     const template = `bicep/${name.replace('.parameters.example.json', '.bicep')}`;
     const parameters = (JSON.parse(readRepoFile(`bicep/${name}`)) as { parameters: Record<string, { value?: unknown }> }).parameters;
-    expect(parameterFileProblems(`bicep/${name}`, parameters, models.get(template)!)).toEqual([]);
+    const given = template === 'bicep/workspace.bicep' ? { ...coreParametersForWorkspace(), ...parameters } : parameters;
+    expect(parameterFileProblems(`bicep/${name}`, given, models.get(template)!)).toEqual([]);
   });
 });

@@ -15,22 +15,25 @@ async function variable(file: string, name: string): Promise<Parser.SyntaxNode> 
 }
 
 describe('stage accounts in bicep match src/domain/stages.ts', () => {
-  it('main.bicep deploys the core accounts, public exactly for stalimex and stalexapp', async () => {
+  it('main.bicep deploys the core accounts, external exactly for stalimex and stalexapp', async () => {
     const accounts = (await variable('bicep/main.bicep', 'coreStageAccounts')).namedChildren.filter((node) => node.type === 'object');
     const roles = accounts.map((account) => stringLiteral(propertyValue(findProperties(account, 'role')[0])!));
     const external = accounts.map((account) => propertyValue(findProperties(account, 'external')[0])!.text);
     expect(roles).toEqual([...CORE_ACCOUNTS]);
     expect(roles.filter((_, i) => external[i] === 'true')).toEqual(['stalimex', 'stalexapp']);
-    expect(readRepoFile('bicep/main.bicep')).toContain("name: '${account.role}${treId}'");
+    const text = readRepoFile('bicep/main.bicep');
+    expect(text).toContain('var suffix = toLower(treId)');
+    expect(text).toContain("name: '${account.role}${suffix}'");
+    expect(text).toContain('external: account.external');
   });
 
-  it('workspace.bicep deploys the workspace accounts, all private, named <role>ws<last 4 of the id>', async () => {
+  it('workspace.bicep deploys the workspace accounts, all internal, named <role>ws<last 4 of the id>', async () => {
     const roles = (await variable('bicep/workspace.bicep', 'workspaceStageAccounts')).namedChildren.filter((node) => node.type === 'string').map((node) => stringLiteral(node));
     expect(roles).toEqual([...WORKSPACE_ACCOUNTS]);
     const text = readRepoFile('bicep/workspace.bicep');
     expect(text).toContain("var accountSuffix = 'ws${skip(workspaceId, max(length(workspaceId) - 4, 0))}'");
     expect(text).toContain("name: take(toLower(replace('${role}${accountSuffix}', '-', '')), 24)");
-    expect(text).toContain('publicNetworkAccess: false');
+    expect(text).toContain('external: false');
     expect(WORKSPACE_ACCOUNTS.indexOf('stalexip')).toBe(2); // workspace.bicep turns Defender on for stageAccounts[2]
   });
 });
