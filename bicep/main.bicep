@@ -1,7 +1,9 @@
-// Airlock: TRE core. One resource group holds the Function App (user-assigned identity, Flex
-// Consumption, Node 20), Application Insights, Cosmos DB (serverless), the two custom Event Grid topics
-// (Defender scan results; airlock events in CloudEvents schema) and the five core stage accounts.
-// Workspaces are deployed separately with workspace.bicep.
+// Airlock: TRE core. One resource group holds the core network (unless the TRE brings its own), the
+// Function App (user-assigned identity, Flex Consumption, Node 20, private host storage), Application
+// Insights and Log Analytics, Cosmos DB (serverless, private), the two custom Event Grid topics
+// (Defender scan results; airlock events in CloudEvents schema) with dead-lettering and alerts, and the
+// five core stage accounts. Workspaces are deployed separately with workspace.bicep, fed by the
+// workspaceParameters output.
 //
 // First deployment: deployEventSubscriptions=false, publish the function code, then deploy again with
 // deployEventSubscriptions=true (an AzureFunction event subscription needs the function to exist).
