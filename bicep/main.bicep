@@ -182,7 +182,8 @@ module network 'modules/network.bicep' = if (createNetwork) {
 module dnsZones 'modules/privateDnsZones.bicep' = if (createNetwork) {
   name: 'private-dns-zones'
   params: {
-    virtualNetworkId: network.outputs.id
+    // Guarded although the module has the same condition: ARM evaluates a skipped module's parameters.
+    virtualNetworkId: createNetwork ? network.outputs.id : ''
     tags: tags
   }
 }

@@ -65,7 +65,7 @@ var roles = {
 }
 
 module stageAccounts 'modules/stageStorageAccount.bicep' = [for role in workspaceStageAccounts: {
-  name: 'stage-${role}-${workspaceId}'
+  name: take('stage-${role}-${workspaceId}', 64)
   params: {
     name: take(toLower(replace('${role}${accountSuffix}', '-', '')), 24)
     location: location
@@ -80,7 +80,7 @@ module stageAccounts 'modules/stageStorageAccount.bicep' = [for role in workspac
 }]
 
 module stageAccountRoles 'modules/storageRoleAssignments.bicep' = [for (role, i) in workspaceStageAccounts: {
-  name: 'rbac-${role}-${workspaceId}'
+  name: take('rbac-${role}-${workspaceId}', 64)
   params: {
     storageAccountName: stageAccounts[i].outputs.name
     principalId: functionIdentityPrincipalId
@@ -93,7 +93,7 @@ module stageAccountRoles 'modules/storageRoleAssignments.bicep' = [for (role, i)
 
 // stalexip is index 2 of workspaceStageAccounts.
 module defender 'modules/defenderForStorage.bicep' = if (enableDefender) {
-  name: 'defender-stalexip-${workspaceId}'
+  name: take('defender-stalexip-${workspaceId}', 64)
   params: {
     storageAccountName: stageAccounts[2].outputs.name
     scanResultsTopicId: scanResultsTopicId
@@ -105,31 +105,36 @@ module defender 'modules/defenderForStorage.bicep' = if (enableDefender) {
 // /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.Network/virtualNetworks/<name>[/subnets/<n>]
 var workspaceVirtualNetworkId = join(take(split(privateEndpointSubnetId, '/'), 9), '/')
 var connectToCore = !empty(coreVirtualNetworkId)
+var linkBlobZone = connectToCore && !empty(blobPrivateDnsZoneId)
+// ARM evaluates a module's scope even when the module is skipped: split an id that always has the parts.
+var coreVirtualNetworkIdParts = split(connectToCore ? coreVirtualNetworkId : workspaceVirtualNetworkId, '/')
+var blobZoneIdParts = split(linkBlobZone ? blobPrivateDnsZoneId : resourceGroup().id, '/')
+var workspaceVirtualNetworkIdParts = split(workspaceVirtualNetworkId, '/')
 
 module workspaceToCore 'modules/vnetPeering.bicep' = if (connectToCore) {
-  name: 'peer-${workspaceId}-to-core'
-  scope: resourceGroup(split(workspaceVirtualNetworkId, '/')[2], split(workspaceVirtualNetworkId, '/')[4])
+  name: take('peer-${workspaceId}-to-core', 64)
+  scope: resourceGroup(workspaceVirtualNetworkIdParts[2], workspaceVirtualNetworkIdParts[4])
   params: {
-    virtualNetworkName: last(split(workspaceVirtualNetworkId, '/'))
+    virtualNetworkName: last(workspaceVirtualNetworkIdParts)
     remoteVirtualNetworkId: coreVirtualNetworkId
   }
 }
 
 module coreToWorkspace 'modules/vnetPeering.bicep' = if (connectToCore) {
-  name: 'peer-core-to-${workspaceId}'
-  scope: resourceGroup(split(coreVirtualNetworkId, '/')[2], split(coreVirtualNetworkId, '/')[4])
+  name: take('peer-core-to-${workspaceId}', 64)
+  scope: resourceGroup(coreVirtualNetworkIdParts[2], coreVirtualNetworkIdParts[4])
   params: {
-    virtualNetworkName: last(split(coreVirtualNetworkId, '/'))
+    virtualNetworkName: last(coreVirtualNetworkIdParts)
     remoteVirtualNetworkId: workspaceVirtualNetworkId
   }
 }
 
 // The workspace's machines resolve the stage accounts to their private endpoints.
-module blobZoneLink 'modules/privateDnsZoneLink.bicep' = if (connectToCore && !empty(blobPrivateDnsZoneId)) {
-  name: 'dns-link-${workspaceId}'
-  scope: resourceGroup(split(blobPrivateDnsZoneId, '/')[2], split(blobPrivateDnsZoneId, '/')[4])
+module blobZoneLink 'modules/privateDnsZoneLink.bicep' = if (linkBlobZone) {
+  name: take('dns-link-${workspaceId}', 64)
+  scope: resourceGroup(blobZoneIdParts[2], blobZoneIdParts[4])
   params: {
-    zoneName: last(split(blobPrivateDnsZoneId, '/'))
+    zoneName: last(blobZoneIdParts)
     virtualNetworkId: workspaceVirtualNetworkId
     tags: tags
   }

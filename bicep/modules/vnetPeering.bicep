@@ -12,7 +12,8 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' existing = {
 
 resource peering 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01' = {
   parent: vnet
-  name: 'peer-${last(split(remoteVirtualNetworkId, '/'))}'
+  // VNet names repeat across resource groups: the id makes the name unique.
+  name: 'peer-${take(last(split(remoteVirtualNetworkId, '/')), 40)}-${uniqueString(remoteVirtualNetworkId)}'
   properties: {
     remoteVirtualNetwork: {
       id: remoteVirtualNetworkId

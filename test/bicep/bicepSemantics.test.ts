@@ -23,7 +23,7 @@ beforeAll(async () => {
 const load = (file: string) => models.get(file);
 
 describe('bicep semantics: the checks catch what the compiler would', () => {
-  it('an undeclared name, an unused parameter or variable, a duplicate, a wrong parent, a secret output', async () => {
+  it('an undeclared name, an unused parameter or variable, a duplicate, a wrong parent, an unguarded conditional, a secret output', async () => {
     const model = await parse(
       [
         "param used string",
@@ -40,6 +40,12 @@ describe('bicep semantics: the checks catch what the compiler would', () => {
         "resource bad 'Microsoft.Storage@2023' = { name: 'x' }",
         "output leaked string = 'x${password}'",
         "output fine array = [lengths, twice, account.id, az.resourceGroup().location]",
+        "module maybe 'm.bicep' = if (length(used) > 1) { name: 'maybe' }",
+        "resource maybeTopic 'Microsoft.EventGrid/topics@2025-02-15' = if (length(used) > 2) { name: 't2' }",
+        "output unguarded string = maybe.outputs.id",
+        "output guarded string = length(used) > 1 ? maybe.outputs.id : ''",
+        "output unguardedProperty string = maybeTopic.properties.endpoint",
+        "output resourceIdIsFine string = maybeTopic.id",
       ].join('\n'),
       'bicep/broken.bicep',
     );
@@ -49,6 +55,8 @@ describe('bicep semantics: the checks catch what the compiler would', () => {
       "bicep/broken.bicep:2 parameter 'unused' is never used",
       "bicep/broken.bicep:11 resource 'blobs' (Microsoft.Storage/storageAccounts/blobServices) cannot have parent 'topic' (Microsoft.EventGrid/topics)",
       "bicep/broken.bicep:12 resource 'bad' has a malformed type 'Microsoft.Storage@2023'",
+      "bicep/broken.bicep:17 'maybe' is conditional: read its outputs only inside a ternary on its condition",
+      "bicep/broken.bicep:19 'maybeTopic' is conditional: read its properties only inside a ternary on its condition",
       "bicep/broken.bicep:13 output 'leaked' exposes the @secure() parameter 'password'",
     ]);
   });

@@ -25,12 +25,14 @@ export interface ResourceInfo {
   type: string;
   apiVersion: string;
   existing: boolean;
+  conditional: boolean;
   body: Node | undefined;
   line: number;
 }
 
 export interface ModuleInfo {
   path: string;
+  conditional: boolean;
   body: Node | undefined;
   line: number;
 }
@@ -54,6 +56,7 @@ const BUILTIN_NAMESPACES = new Set(['az', 'sys']);
 const DECLARATIONS = new Set(['parameter_declaration', 'variable_declaration', 'resource_declaration', 'module_declaration', 'output_declaration']);
 
 const lineOf = (node: Node): number => node.startPosition.row + 1;
+const isConditional = (declaration: Node): boolean => named(declaration).some((child) => child.type === 'if_statement');
 const named = (node: Node): Node[] => node.namedChildren.filter((child) => child.type !== 'comment');
 
 /** The object a resource or module declaration assigns: directly, under `if (...)` or as a loop body. */
@@ -162,11 +165,11 @@ export function modelOf(root: Node, file: string): BicepFileModel {
         const typeString = stringLiteral(named(declaration)[1]) ?? '';
         const [type, apiVersion = ''] = typeString.split('@');
         const existing = declaration.children.some((child) => !child.isNamed && child.type === 'existing');
-        model.resources.set(name, { type, apiVersion, existing, body: declarationBody(declaration), line });
+        model.resources.set(name, { type, apiVersion, existing, conditional: isConditional(declaration), body: declarationBody(declaration), line });
         break;
       }
       case 'module_declaration':
-        model.modules.set(name, { path: stringLiteral(named(declaration)[1]) ?? '', body: declarationBody(declaration), line });
+        model.modules.set(name, { path: stringLiteral(named(declaration)[1]) ?? '', conditional: isConditional(declaration), body: declarationBody(declaration), line });
         break;
       case 'output_declaration':
         model.outputs.set(name, { node: declaration, line });
@@ -224,6 +227,20 @@ export function fileProblems(model: BicepFileModel): string[] {
         at(lineOf(parentValue), `resource '${name}' (${resource.type}) cannot have parent '${parentValue.text}' (${parent.type})`);
       }
     }
+  }
+
+  // ARM evaluates the parameters, scope and outputs of what a false condition skips: reading the
+  // outputs of a conditional module (or the properties of a conditional resource) needs a ternary.
+  for (const reference of model.references) {
+    if (reference.locals.has(reference.name)) continue;
+    const runtimeMember = model.modules.get(reference.name)?.conditional ? 'outputs' : model.resources.get(reference.name)?.conditional ? 'properties' : undefined;
+    if (!runtimeMember) continue;
+    let holder = reference.node.parent;
+    if (holder?.type === 'subscript_expression' && holder.childForFieldName('object')?.id === reference.node.id) holder = holder.parent;
+    if (holder?.type !== 'member_expression' || holder.childForFieldName('property')?.text !== runtimeMember) continue;
+    let ancestor: Node | null = holder;
+    while (ancestor && ancestor.type !== 'ternary_expression') ancestor = ancestor.parent;
+    if (!ancestor) at(lineOf(reference.node), `'${reference.name}' is conditional: read its ${runtimeMember} only inside a ternary on its condition`);
   }
 
   for (const [name, output] of model.outputs) {
