@@ -183,18 +183,18 @@ module dnsZones 'modules/privateDnsZones.bicep' = if (createNetwork) {
   name: 'private-dns-zones'
   params: {
     // Guarded although the module has the same condition: ARM evaluates a skipped module's parameters.
-    virtualNetworkId: createNetwork ? network.outputs.id : ''
+    virtualNetworkId: createNetwork ? network!.outputs.id : ''
     tags: tags
   }
 }
 
 var net = {
-  functionAppSubnetId: createNetwork ? network.outputs.functionAppSubnetId : functionAppSubnetId
-  privateEndpointSubnetId: createNetwork ? network.outputs.privateEndpointSubnetId : privateEndpointSubnetId
-  blobZoneId: createNetwork ? dnsZones.outputs.blobZoneId : blobPrivateDnsZoneId
-  queueZoneId: createNetwork ? dnsZones.outputs.queueZoneId : queuePrivateDnsZoneId
-  tableZoneId: createNetwork ? dnsZones.outputs.tableZoneId : tablePrivateDnsZoneId
-  cosmosZoneId: createNetwork ? dnsZones.outputs.cosmosZoneId : cosmosPrivateDnsZoneId
+  functionAppSubnetId: createNetwork ? network!.outputs.functionAppSubnetId : functionAppSubnetId
+  privateEndpointSubnetId: createNetwork ? network!.outputs.privateEndpointSubnetId : privateEndpointSubnetId
+  blobZoneId: createNetwork ? dnsZones!.outputs.blobZoneId : blobPrivateDnsZoneId
+  queueZoneId: createNetwork ? dnsZones!.outputs.queueZoneId : queuePrivateDnsZoneId
+  tableZoneId: createNetwork ? dnsZones!.outputs.tableZoneId : tablePrivateDnsZoneId
+  cosmosZoneId: createNetwork ? dnsZones!.outputs.cosmosZoneId : cosmosPrivateDnsZoneId
 }
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -442,7 +442,7 @@ output location string = location
 output logAnalyticsWorkspaceId string = monitoring.outputs.logAnalyticsId
 output functionAppSubnetId string = net.functionAppSubnetId
 output deadLetterStorageAccountName string = deadLetters.outputs.name
-output egressIpAddress string = createNetwork ? network.outputs.egressIpAddress : ''
+output egressIpAddress string = createNetwork ? network!.outputs.egressIpAddress : ''
 @description('A parameters file for workspace.bicep with every value it needs from the core: save it and pass it with -p @<file> next to the workspace\'s own parameters.')
 output workspaceParameters object = {
   '$schema': 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#'
@@ -467,7 +467,7 @@ output workspaceParameters object = {
       value: net.blobZoneId
     }
     coreVirtualNetworkId: {
-      value: createNetwork ? network.outputs.id : ''
+      value: createNetwork ? network!.outputs.id : ''
     }
     enableDefender: {
       value: scanner == 'defender'
