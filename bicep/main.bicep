@@ -140,10 +140,11 @@ var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
 }
-// Core stage accounts: <role><treId>, as src/domain/stages.ts storageAccountName derives them.
-// External (public network access, SAS only): stalimex, stalexapp. The others: private endpoint only.
 var scanResultsDeadLetterContainer = 'scan-results'
 var eventsDeadLetterContainer = 'airlock-events'
+// Core stage accounts: <role><treId>, as src/domain/stages.ts storageAccountName derives them.
+// External (any network, SAS only): stalimex, stalexapp. The others are internal: firewall on, the app
+// subnet and their private endpoint only.
 var coreStageAccounts = [
   {
     role: 'stalimex'

@@ -123,8 +123,8 @@ describe('bicep semantics of the templates', () => {
 
   const parameterFiles = readdirSync(BICEP_DIR).filter((name) => name.endsWith('.parameters.example.json'));
 
-  it('there is an example parameters file for each deployable template', () => {
-    expect(parameterFiles.sort()).toEqual(['main.parameters.example.json', 'workspace.parameters.example.json']);
+  it('there is an example parameters file for each deployable template (and for a core in an existing TRE network)', () => {
+    expect(parameterFiles.sort()).toEqual(['main.existing-network.parameters.example.json', 'main.parameters.example.json', 'workspace.parameters.example.json']);
   });
 
   /** The parameters main.bicep's `workspaceParameters` output hands to workspace.bicep (values are expressions). */
@@ -143,7 +143,7 @@ describe('bicep semantics of the templates', () => {
   });
 
   it.each(parameterFiles)('%s sets only parameters of its template, all required ones (with the core\'s output for a workspace), allowed values only', (name) => {
-    const template = `bicep/${name.replace('.parameters.example.json', '.bicep')}`;
+    const template = `bicep/${name.split('.')[0]}.bicep`; // main.existing-network.parameters... -> main.bicep
     const parameters = (JSON.parse(readRepoFile(`bicep/${name}`)) as { parameters: Record<string, { value?: unknown }> }).parameters;
     const given = template === 'bicep/workspace.bicep' ? { ...coreParametersForWorkspace(), ...parameters } : parameters;
     expect(parameterFileProblems(`bicep/${name}`, given, models.get(template)!)).toEqual([]);

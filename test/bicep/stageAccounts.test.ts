@@ -25,6 +25,8 @@ describe('stage accounts in bicep match src/domain/stages.ts', () => {
     expect(text).toContain('var suffix = toLower(treId)');
     expect(text).toContain("name: '${account.role}${suffix}'");
     expect(text).toContain('external: account.external');
+    expect(CORE_ACCOUNTS.indexOf('stalimip')).toBe(1); // main.bicep turns Defender on for stageAccounts[1]
+    expect(text).toContain('storageAccountName: stageAccounts[1].outputs.name');
   });
 
   it('workspace.bicep deploys the workspace accounts, all internal, named <role>ws<last 4 of the id>', async () => {
