@@ -4,8 +4,7 @@
 @description('Base name of the alert resources.')
 param baseName string
 
-@description('Mail addresses to alert.')
-@minLength(1)
+@description('Mail addresses to alert (main.bicep skips the module when there are none).')
 param emailAddresses array
 
 @description('Resource ids of the Event Grid topics to watch.')
