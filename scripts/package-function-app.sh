@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The deployable package of the Function App (docs/deploy.md): host.json, package.json and its lock,
+# the compiled app (dist/src, without the local host), and the production dependencies only.
+# Built in a staging folder, so the working tree and its node_modules stay as they are.
+#
+#   scripts/package-function-app.sh [ZIP] [--keep-staging DIR]
+#     ZIP                  where to write the package (default: airlock.zip)
+#     --keep-staging DIR   also leave the unpacked package in DIR (the tests load the app from it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+zip_path="airlock.zip"
+keep=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep-staging) keep="$2"; shift 2 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) zip_path="$1"; shift ;;
+  esac
+done
+command -v zip >/dev/null || { echo "zip is not installed (apt-get install zip)" >&2; exit 1; }
+case "$zip_path" in /*) ;; *) zip_path="$PWD/$zip_path" ;; esac
+
+npm run -s build
+
+if [ -n "$keep" ]; then
+  staging="$keep"
+  mkdir -p "$staging"
+else
+  staging="$(mktemp -d)"
+  trap 'rm -rf "$staging"' EXIT
+fi
+cp host.json package.json package-lock.json "$staging"/
+mkdir -p "$staging/dist"
+cp -r dist/src "$staging/dist/"
+# The local host (embedded Azurite, local issuer) is not part of what Azure runs.
+rm -rf "$staging/dist/src/local"
+
+(cd "$staging" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+
+rm -f "$zip_path"
+(cd "$staging" && zip -qr "$zip_path" .)
+echo "$zip_path"
