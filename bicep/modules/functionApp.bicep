@@ -197,6 +197,7 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowSharedKeyAccess: false
     defaultToOAuthAuthentication: true
     allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     // The Durable task hub holds request ids and file names: no network reaches it but the app's.
@@ -208,7 +209,7 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-// Durable Functions (Azure Storage provider) uses all three services of the host account.
+// One private endpoint for each of the three services the task hub uses.
 var hostStorageEndpoints = [
   {
     groupId: 'blob'

@@ -40,14 +40,22 @@ describe('bicep security baseline', () => {
     expect(created('Microsoft.DocumentDB/databaseAccounts').length).toBe(1);
   });
 
-  it('every storage account: Entra ID only, no anonymous blobs, HTTPS and TLS 1.2', () => {
-    const paths = ['properties.allowSharedKeyAccess', 'properties.allowBlobPublicAccess', 'properties.supportsHttpsTrafficOnly', 'properties.minimumTlsVersion', 'properties.defaultToOAuthAuthentication'];
+  it('every storage account: Entra ID only, no anonymous blobs, no cross-tenant replication, HTTPS and TLS 1.2', () => {
+    const paths = [
+      'properties.allowSharedKeyAccess',
+      'properties.allowBlobPublicAccess',
+      'properties.allowCrossTenantReplication',
+      'properties.supportsHttpsTrafficOnly',
+      'properties.minimumTlsVersion',
+      'properties.defaultToOAuthAuthentication',
+    ];
     for (const [where, values] of Object.entries(settings('Microsoft.Storage/storageAccounts', paths))) {
       expect([where, values]).toEqual([
         where,
         {
           'properties.allowSharedKeyAccess': 'false',
           'properties.allowBlobPublicAccess': 'false',
+          'properties.allowCrossTenantReplication': 'false',
           'properties.supportsHttpsTrafficOnly': 'true',
           'properties.minimumTlsVersion': "'TLS1_2'",
           'properties.defaultToOAuthAuthentication': 'true',
