@@ -102,20 +102,20 @@ module defender 'modules/defenderForStorage.bicep' = if (enableDefender) {
   }
 }
 
-// /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.Network/virtualNetworks/<name>[/subnets/<n>]
-var workspaceVirtualNetworkId = join(take(split(privateEndpointSubnetId, '/'), 9), '/')
+// /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.Network/virtualNetworks/<name>/subnets/<n>
+var subnetIdParts = split(privateEndpointSubnetId, '/')
+var workspaceVirtualNetworkId = join(take(subnetIdParts, 9), '/')
 var connectToCore = !empty(coreVirtualNetworkId)
 var linkBlobZone = connectToCore && !empty(blobPrivateDnsZoneId)
 // ARM evaluates a module's scope even when the module is skipped: split an id that always has the parts.
 var coreVirtualNetworkIdParts = split(connectToCore ? coreVirtualNetworkId : workspaceVirtualNetworkId, '/')
 var blobZoneIdParts = split(linkBlobZone ? blobPrivateDnsZoneId : resourceGroup().id, '/')
-var workspaceVirtualNetworkIdParts = split(workspaceVirtualNetworkId, '/')
 
 module workspaceToCore 'modules/vnetPeering.bicep' = if (connectToCore) {
   name: take('peer-${workspaceId}-to-core', 64)
-  scope: resourceGroup(workspaceVirtualNetworkIdParts[2], workspaceVirtualNetworkIdParts[4])
+  scope: resourceGroup(subnetIdParts[2], subnetIdParts[4])
   params: {
-    virtualNetworkName: last(workspaceVirtualNetworkIdParts)
+    virtualNetworkName: subnetIdParts[8]
     remoteVirtualNetworkId: coreVirtualNetworkId
   }
 }

@@ -6,10 +6,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { BICEP_DIR, bicepFiles, bicepParser, propertyKey, readRepoFile, REPO_ROOT } from './bicepParser';
-import { apiVersionDrift, BicepFileModel, fileProblems, modelOf, moduleProblems, objectValue, parameterFileProblems } from './bicepSemantics';
+import { apiVersionDrift, BicepFileModel, bicepModels, fileProblems, modelOf, moduleProblems, modulePath, objectValue, parameterFileProblems } from './bicepSemantics';
 
 const files = bicepFiles();
-const models = new Map<string, BicepFileModel>();
+let models = new Map<string, BicepFileModel>();
 
 async function parse(text: string, file: string): Promise<BicepFileModel> {
   const parser = await bicepParser();
@@ -17,7 +17,7 @@ async function parse(text: string, file: string): Promise<BicepFileModel> {
 }
 
 beforeAll(async () => {
-  for (const file of files) models.set(file, await parse(readRepoFile(file), file));
+  models = await bicepModels();
 });
 
 const load = (file: string) => models.get(file);
@@ -64,9 +64,9 @@ describe('bicep semantics: the checks catch what the compiler would', () => {
   it('a module given an unknown parameter, missing a required one, or read for an output it lacks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bicep-'));
     try {
-      const modulePath = relative(REPO_ROOT, join(dir, 'child.bicep'));
+      const childPath = relative(REPO_ROOT, join(dir, 'child.bicep'));
       writeFileSync(join(dir, 'child.bicep'), "param required string\nparam optional int = 1\noutput id string = required\n");
-      const child = await parse(readRepoFile(modulePath), modulePath);
+      const child = await parse(readRepoFile(childPath), childPath);
       const parentFile = relative(REPO_ROOT, join(dir, 'parent.bicep'));
       const parent = await parse(
         [
@@ -78,11 +78,11 @@ describe('bicep semantics: the checks catch what the compiler would', () => {
         ].join('\n'),
         parentFile,
       );
-      expect(moduleProblems(parent, (file) => (file === modulePath ? child : undefined))).toEqual([
-        `${parentFile}:2 module 'wrong': ${modulePath} has no parameter 'typo'`,
-        `${parentFile}:2 module 'wrong': required parameter 'required' of ${modulePath} is not given`,
+      expect(moduleProblems(parent, (file) => (file === childPath ? child : undefined))).toEqual([
+        `${parentFile}:2 module 'wrong': ${childPath} has no parameter 'typo'`,
+        `${parentFile}:2 module 'wrong': required parameter 'required' of ${childPath} is not given`,
         `${parentFile}:3 module 'gone': ${relative(REPO_ROOT, join(dir, 'missing.bicep'))} does not exist`,
-        `${parentFile}:5 module 'wrong': ${modulePath} has no output 'name'`,
+        `${parentFile}:5 module 'wrong': ${childPath} has no output 'name'`,
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -113,7 +113,7 @@ describe('bicep semantics of the templates', () => {
   });
 
   it('every module file is used by a template', () => {
-    const used = new Set([...models.values()].flatMap((model) => [...model.modules.values()].map((m) => relative(REPO_ROOT, join(REPO_ROOT, model.file, '..', m.path)))));
+    const used = new Set([...models.values()].flatMap((model) => [...model.modules.values()].map((m) => modulePath(model.file, m.path))));
     expect(files.filter((file) => file.startsWith('bicep/modules/') && !used.has(file))).toEqual([]);
   });
 

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type Parser from 'web-tree-sitter';
-import { propertyKey, propertyValue, REPO_ROOT, stringLiteral } from './bicepParser';
+import { bicepFiles, bicepParser, propertyKey, propertyValue, readRepoFile, REPO_ROOT, stringLiteral } from './bicepParser';
 
 type Node = Parser.SyntaxNode;
 
@@ -192,6 +192,19 @@ export function modelOf(root: Node, file: string): BicepFileModel {
   return model;
 }
 
+/** The member expression that reads a property of a symbol (`x.outputs`, `x[i].outputs`), if any. */
+function memberRead(symbol: Node): Node | undefined {
+  let holder = symbol.parent;
+  if (holder?.type === 'subscript_expression' && holder.childForFieldName('object')?.id === symbol.id) holder = holder.parent;
+  return holder?.type === 'member_expression' ? holder : undefined;
+}
+
+/** The model of every .bicep file under bicep/, by repository path. */
+export async function bicepModels(): Promise<Map<string, BicepFileModel>> {
+  const parser = await bicepParser();
+  return new Map(bicepFiles().map((file) => [file, modelOf(parser.parse(readRepoFile(file)).rootNode, file)]));
+}
+
 const declared = (model: BicepFileModel, name: string): boolean =>
   model.params.has(name) || model.variables.has(name) || model.resources.has(name) || model.modules.has(name);
 
@@ -235,9 +248,8 @@ export function fileProblems(model: BicepFileModel): string[] {
     if (reference.locals.has(reference.name)) continue;
     const runtimeMember = model.modules.get(reference.name)?.conditional ? 'outputs' : model.resources.get(reference.name)?.conditional ? 'properties' : undefined;
     if (!runtimeMember) continue;
-    let holder = reference.node.parent;
-    if (holder?.type === 'subscript_expression' && holder.childForFieldName('object')?.id === reference.node.id) holder = holder.parent;
-    if (holder?.type !== 'member_expression' || holder.childForFieldName('property')?.text !== runtimeMember) continue;
+    const holder = memberRead(reference.node);
+    if (holder?.childForFieldName('property')?.text !== runtimeMember) continue;
     let ancestor: Node | null = holder;
     while (ancestor && ancestor.type !== 'ternary_expression') ancestor = ancestor.parent;
     if (!ancestor) at(lineOf(reference.node), `'${reference.name}' is conditional: read its ${runtimeMember} only inside a ternary on its condition`);
@@ -283,9 +295,8 @@ export function moduleProblems(model: BicepFileModel, load: (file: string) => Bi
   for (const reference of model.references) {
     const target = targets.get(reference.name);
     if (!target || reference.locals.has(reference.name)) continue;
-    let holder = reference.node.parent;
-    if (holder?.type === 'subscript_expression' && holder.childForFieldName('object')?.id === reference.node.id) holder = holder.parent;
-    if (holder?.type !== 'member_expression' || holder.childForFieldName('property')?.text !== 'outputs') continue;
+    const holder = memberRead(reference.node);
+    if (holder?.childForFieldName('property')?.text !== 'outputs') continue;
     const outer = holder.parent;
     const output = outer?.type === 'member_expression' ? outer.childForFieldName('property')?.text : undefined;
     if (output && !target.outputs.has(output)) at(lineOf(reference.node), `module '${reference.name}': ${target.file} has no output '${output}'`);

@@ -5,15 +5,14 @@
  */
 import { REQUESTS_PARTITION_KEY_PATH } from '../../src/infra/cosmosRequestStore';
 import { WORKSPACES_CONTAINER, WORKSPACES_PARTITION_KEY_PATH } from '../../src/infra/cosmosWorkspaceRegistry';
-import { bicepParser, readRepoFile, stringLiteral } from './bicepParser';
-import { modelOf, objectValue } from './bicepSemantics';
+import { readRepoFile, stringLiteral } from './bicepParser';
+import { bicepModels, objectValue } from './bicepSemantics';
 
 const COSMOS_MODULE = 'bicep/modules/cosmos.bicep';
 
 describe('Cosmos DB containers in bicep match the adapters', () => {
   it('requests (by /workspaceId, named by AIRLOCK_COSMOS_CONTAINER) and workspaces (by /id)', async () => {
-    const parser = await bicepParser();
-    const model = modelOf(parser.parse(readRepoFile(COSMOS_MODULE)).rootNode, COSMOS_MODULE);
+    const model = (await bicepModels()).get(COSMOS_MODULE)!;
     const containers = [...model.resources.values()]
       .filter((resource) => resource.type === 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers')
       .map((resource) => {

@@ -5,14 +5,13 @@
  * behind their firewall; every event subscription dead-lettering.
  */
 import type Parser from 'web-tree-sitter';
-import { bicepFiles, bicepParser, readRepoFile } from './bicepParser';
-import { BicepFileModel, modelOf, objectValue } from './bicepSemantics';
+import { readRepoFile } from './bicepParser';
+import { BicepFileModel, bicepModels, objectValue } from './bicepSemantics';
 
-const models: BicepFileModel[] = [];
+let models: BicepFileModel[] = [];
 
 beforeAll(async () => {
-  const parser = await bicepParser();
-  for (const file of bicepFiles()) models.push(modelOf(parser.parse(readRepoFile(file)).rootNode, file));
+  models = [...(await bicepModels()).values()];
 });
 
 /** Created (not `existing`) resources of one type, with where they are. */
