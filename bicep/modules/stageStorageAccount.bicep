@@ -80,6 +80,10 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     allowBlobPublicAccess: false
     allowCrossTenantReplication: false
+    // A copy into or out of a stage account may only involve accounts of this Entra tenant. A draft
+    // link (user-delegation SAS) authorizes only the destination of a copy; its source needs its own
+    // authorization (Copy Blob, Authorization), which no anonymous read can give here.
+    allowedCopyScope: 'AAD'
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     // 'Enabled' with the firewall on: 'Disabled' would also drop the subnet and scanner rules.

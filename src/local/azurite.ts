@@ -3,10 +3,17 @@
  * extension, so the servers are loaded by deep import; the version is pinned in package.json.
  * Azurite reads AZURITE_ACCOUNTS when it starts (and every minute after), so the accounts must be
  * known before `startAzurite` is called.
+ *
+ * Two things are added to Azurite as it comes: persisted metadata is saved before a request is
+ * answered (durableLoki.ts), and a SAS-authorized copy must be allowed to read its source
+ * (copySourceGuard.ts), as in Azure.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { guardCopySources } from './copySourceGuard';
+import { makeStoreDurable, LokiMetadataStore } from './durableLoki';
 
 export interface AzuriteOptions {
   /** account name → base64 key */
@@ -14,9 +21,16 @@ export interface AzuriteOptions {
   /** Directory for persisted data; undefined keeps everything in memory. */
   location?: string;
   host?: string;
-  /** 0 (the default) picks free ports. */
+  /** 0 (the default) picks free ports. A port that is taken is replaced by a free one (see `portsMoved`). */
   blobPort?: number;
   tablePort?: number;
+  /**
+   * When persisted metadata is saved (persisted data only). 'fsync' (the default): before the answer,
+   * flushed to the disk, so it survives a power cut. 'write': before the answer, into the OS, so it
+   * survives the process being killed but not the machine losing power. 'interval': Azurite's own
+   * save every 5 s, which loses acknowledged writes in a crash (kept only to measure the others).
+   */
+  metadataSaves?: 'fsync' | 'write' | 'interval';
 }
 
 export interface RunningAzurite {
@@ -28,6 +42,8 @@ export interface RunningAzurite {
   tableEndpoint(account: string): string;
   /** A connection string for the account, with both blob and table endpoints. */
   connectionString(account: string): string;
+  /** The ports asked for that were taken, so other ports were used. */
+  portsMoved: Array<{ service: 'blob' | 'table'; asked: number; used: number }>;
   close(): Promise<void>;
 }
 
@@ -58,11 +74,13 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   const inMemory = options.location === undefined;
   const dir = options.location;
   if (dir) mkdirSync(join(dir, 'blob-extents'), { recursive: true });
+  const blobPort = await usablePort(host, options.blobPort ?? 0);
+  const tablePort = await usablePort(host, options.tablePort ?? 0);
 
   const blob = new BlobServer(
     new BlobConfiguration(
       host,
-      options.blobPort ?? 0,
+      blobPort,
       5,
       inMemory ? ':memory:blob-metadata.db' : join(dir!, '__azurite_db_blob__.json'),
       inMemory ? ':memory:blob-extents.db' : join(dir!, '__azurite_db_blob_extent__.json'),
@@ -84,7 +102,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   const table = new TableServer(
     new TableConfiguration(
       host,
-      options.tablePort ?? 0,
+      tablePort,
       5,
       inMemory ? ':memory:table.db' : join(dir!, '__azurite_db_table__.json'),
       false, // debug log
@@ -101,6 +119,13 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
       inMemory,
     ),
   );
+  const metadataSaves = options.metadataSaves ?? 'fsync';
+  const durableStores =
+    inMemory || metadataSaves === 'interval'
+      ? []
+      : [blob.metadataStore, blob.extentMetadataStore, table.metadataStore].map((store: LokiMetadataStore) => makeStoreDurable(store, { fsync: metadataSaves === 'fsync' }));
+  let blobOrigin = '';
+  guardCopySources(blob.httpServer, () => blobOrigin);
   await blob.start();
   try {
     await table.start();
@@ -108,13 +133,18 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     await blob.close();
     throw error;
   }
-  const blobOrigin = `http://${blob.getHttpServerAddress().replace(/^https?:\/\//, '')}`;
+  blobOrigin = `http://${blob.getHttpServerAddress().replace(/^https?:\/\//, '')}`;
   const tableOrigin = `http://${table.getHttpServerAddress().replace(/^https?:\/\//, '')}`;
   const blobEndpoint = (account: string) => `${blobOrigin}/${account}`;
   const tableEndpoint = (account: string) => `${tableOrigin}/${account}`;
+  const portsMoved = [
+    { service: 'blob' as const, asked: options.blobPort ?? 0, used: Number(new URL(blobOrigin).port) },
+    { service: 'table' as const, asked: options.tablePort ?? 0, used: Number(new URL(tableOrigin).port) },
+  ].filter(({ asked, used }) => asked !== 0 && asked !== used);
   return {
     blobOrigin,
     tableOrigin,
+    portsMoved,
     accounts: { ...options.accounts },
     blobEndpoint,
     tableEndpoint,
@@ -123,6 +153,17 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
       `BlobEndpoint=${blobEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`,
     async close() {
       await Promise.allSettled([blob.close(), table.close()]);
+      await Promise.allSettled(durableStores.map((store) => store.idle()));
     },
   };
+}
+
+/** The port asked for when it is free, else 0 (any free port): a port taken by another program must not stop the host. */
+async function usablePort(host: string, port: number): Promise<number> {
+  if (port === 0) return 0;
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(0));
+    probe.listen(port, host, () => probe.close(() => resolve(port)));
+  });
 }

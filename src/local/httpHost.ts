@@ -6,6 +6,7 @@
  * functions (axios, over HTTP) drives the LocalDurableBackend exactly as it would drive Azure.
  */
 import { Cookie, HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { LocalDurableBackend } from './durableBackend';
@@ -46,6 +47,12 @@ export interface HttpHostOptions {
   extraRoutes?: ExtraRoute[];
   log?: LocalLog;
   maxBodyBytes?: number;
+  /**
+   * The system key (`durabletask_extension`) that the public Durable management endpoints require,
+   * in `?code=` or `x-functions-key`, as the Functions host does. Without one, a random key that
+   * nobody knows: those endpoints then answer no one.
+   */
+  systemKey?: string;
 }
 
 export interface HttpHost {
@@ -74,6 +81,10 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   const sockets = new Set<Socket>();
   let origin = '';
   let closing = false;
+  const systemKeyDigest = digest(options.systemKey ?? randomBytes(32).toString('base64url'));
+  // The DurableClient inside the functions reaches the backend through this path. In Azure that is a
+  // loopback-only endpoint of the worker; here it is a path only this process knows, new at each start.
+  const clientRpcSegment = randomBytes(32).toString('base64url');
 
   const server = createServer((req, res) => {
     void serve(req, res);
@@ -86,14 +97,21 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const method = (req.method ?? 'GET').toUpperCase();
-    res.on('finish', () => log(formatLogLine('info', `http: ${method} ${req.url} → ${res.statusCode} (${Date.now() - started} ms)`)));
+    res.on('finish', () => log(formatLogLine('info', `http: ${method} ${redactedForLog(req.url ?? '/', clientRpcSegment)} → ${res.statusCode} (${Date.now() - started} ms)`)));
     try {
       const body = await readBody(req, maxBodyBytes);
       if (body === 'tooLarge') return send(res, 413, jsonHeaders(), json({ detail: `request body exceeds ${maxBodyBytes} bytes` }));
       const url = new URL(req.url ?? '/', 'http://local-host.invalid');
 
       if (url.pathname.startsWith(DURABLE_RPC_BASE_PATH)) {
-        const reply = await handleDurableRpc(options.durable, method, url.pathname.slice(DURABLE_RPC_BASE_PATH.length) + url.search, body);
+        const route = url.pathname.slice(DURABLE_RPC_BASE_PATH.length);
+        const fromClient = route.startsWith(`${clientRpcSegment}/`);
+        if (!fromClient && !carriesKey(req, url, systemKeyDigest)) {
+          return send(res, 401, jsonHeaders(), json({ detail: 'the Durable management endpoints need the system key (durabletask_extension) in ?code= or the x-functions-key header' }));
+        }
+        url.searchParams.delete('code');
+        const path = fromClient ? route.slice(clientRpcSegment.length + 1) : route;
+        const reply = await handleDurableRpc(options.durable, method, path + url.search, body);
         return send(res, reply.status, { ...jsonHeaders(), ...reply.headers }, reply.body === undefined ? '' : json(reply.body));
       }
 
@@ -161,7 +179,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         taskHubName: TASK_HUB_NAME,
         creationUrls: {},
         managementUrls: {},
-        rpcBaseUrl: `${origin}${DURABLE_RPC_BASE_PATH}`,
+        rpcBaseUrl: `${origin}${DURABLE_RPC_BASE_PATH}${clientRpcSegment}/`,
       });
     }
   }
@@ -213,6 +231,22 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       }
     },
   };
+}
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+/** Compared as digests, in constant time, so neither the key's length nor its prefix leaks. */
+function carriesKey(req: IncomingMessage, url: URL, keyDigest: Buffer): boolean {
+  const header = req.headers['x-functions-key'];
+  const offered = [url.searchParams.get('code'), ...(Array.isArray(header) ? header : [header])].filter((key): key is string => !!key);
+  return offered.some((key) => timingSafeEqual(digest(key), keyDigest));
+}
+
+/** The request line as logged: neither a key nor the client's secret path may reach a log. */
+function redactedForLog(requestUrl: string, clientRpcSegment: string): string {
+  return requestUrl.replace(clientRpcSegment, '<client>').replace(/([?&]code=)[^&]*/gi, '$1<redacted>');
 }
 
 function functionRoutes(registrations: Map<string, Registration>, routePrefix: string): FunctionRoute[] {

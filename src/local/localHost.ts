@@ -5,7 +5,7 @@
  * point at these; the app itself runs unchanged.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../domain/stages';
 import { startAzurite, newAccountKey, RunningAzurite } from './azurite';
@@ -13,6 +13,7 @@ import { LocalDurableBackend } from './durableBackend';
 import { getDependencies } from '../infra/dependencies';
 import { ClamdScanner } from '../infra/scanning/clamdScanner';
 import { installFunctionsCore, registrations } from './functionsCore';
+import { formatLogLine } from './localLog';
 import { LOCAL_STATE_STORE_FILE } from './localStateStore';
 import { createHttpHost } from './httpHost';
 import { LOCAL_EVENT_TOPIC_PATH, LocalEventTopic, localEventSubscriptions, parseWebhooks } from './localEventTopic';
@@ -21,13 +22,22 @@ import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAud
 const STATE_ACCOUNT = 'airlockstate';
 const TRE_ID = 'local';
 
-/** What the data directory remembers between starts: the workspaces and the storage keys. */
+const STATE_FILE = 'local-host.json';
+
+/** What the data directory remembers between starts: the workspaces, the storage keys and ports. */
 interface LocalHostState {
   treId: string;
   workspaces: string[];
   accountKeys: Record<string, string>;
   /** the access key of the local events topic (`aeg-sas-key`) */
   eventsTopicKey: string;
+  /**
+   * The functions host's system key (`durabletask_extension`), which the public Durable management
+   * endpoints require as in Azure (`?code=` or `x-functions-key`).
+   */
+  systemKey: string;
+  /** Azurite's ports: a SAS link names its port, so links issued before a restart work after it. */
+  storagePorts?: { blob: number; table: number };
 }
 
 export interface LocalHostOptions {
@@ -52,11 +62,13 @@ export interface RunningLocalHost {
   azurite: RunningAzurite;
   /** AIRLOCK_WEBHOOKS: where the local events topic delivers, besides the subscribed functions */
   eventWebhooks: string[];
+  /** The file that holds the system key of the Durable management endpoints (never printed). */
+  systemKeyFile: string;
   close(): Promise<void>;
 }
 
 function loadState(dataDir: string, extraWorkspaces: string[]): LocalHostState {
-  const file = join(dataDir, 'local-host.json');
+  const file = join(dataDir, STATE_FILE);
   const state: LocalHostState = existsSync(file)
     ? JSON.parse(readFileSync(file, 'utf8'))
     : { treId: TRE_ID, workspaces: ['demo'], accountKeys: {} };
@@ -68,8 +80,16 @@ function loadState(dataDir: string, extraWorkspaces: string[]): LocalHostState {
   ];
   for (const account of accounts) state.accountKeys[account] ??= newAccountKey();
   state.eventsTopicKey ??= randomBytes(32).toString('base64');
-  writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  state.systemKey ??= randomBytes(32).toString('base64url');
+  saveState(dataDir, state);
   return state;
+}
+
+function saveState(dataDir: string, state: LocalHostState): void {
+  const file = join(dataDir, STATE_FILE);
+  writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  // writeFileSync's mode applies only when it creates the file; a file from an older version keeps its own.
+  chmodSync(file, 0o600);
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
@@ -79,8 +99,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const state = loadState(dataDir, options.workspaces ?? []);
   const eventWebhooks = parseWebhooks(process.env.AIRLOCK_WEBHOOKS);
 
-  const azurite = await startAzurite({ accounts: state.accountKeys, location: join(dataDir, 'azurite') });
+  const azurite = await startAzurite({
+    accounts: state.accountKeys,
+    location: join(dataDir, 'azurite'),
+    blobPort: state.storagePorts?.blob,
+    tablePort: state.storagePorts?.table,
+  });
   const closeOnFailure: Array<() => Promise<void>> = [() => azurite.close()];
+  for (const moved of azurite.portsMoved) {
+    log(formatLogLine('warn', `storage: ${moved.service} port ${moved.asked} is taken, using ${moved.used}; links (SAS URLs) issued before this start no longer work`));
+  }
+  state.storagePorts = { blob: Number(new URL(azurite.blobOrigin).port), table: Number(new URL(azurite.tableOrigin).port) };
+  saveState(dataDir, state);
   try {
     installFunctionsCore();
     // Registering reads no configuration, so the app can be loaded before the port is known.
@@ -92,6 +122,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const host = createHttpHost({
       registrations,
       durable,
+      systemKey: state.systemKey,
       extraRoutes: [
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.jwks}`, handle: async () => jsonResult(issuer!.jwks()) },
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.openIdConfiguration}`, handle: async () => jsonResult(issuer!.openIdConfiguration()) },
@@ -150,6 +181,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       durable,
       azurite,
       eventWebhooks,
+      systemKeyFile: join(dataDir, STATE_FILE),
       async close() {
         // First, so no delivery is attempted to the functions of a host that is going away.
         await eventsTopic.close();

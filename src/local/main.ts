@@ -23,6 +23,8 @@ async function main(): Promise<void> {
       `  scanning     ${host.scanning}`,
       `  mail         ${host.mail}`,
       `  events       published to the local topic; webhooks: ${host.eventWebhooks.join(', ') || 'none'}`,
+      `  durable      management API ${host.origin}/runtime/webhooks/durabletask/instances needs the system key`,
+      `               (?code= or x-functions-key): "systemKey" in ${host.systemKeyFile}`,
       '  tokens       npm run -s token -- --workspace demo --user alice --name "Alice" --email alice@example.org --roles WorkspaceResearcher',
       '               (roles: WorkspaceResearcher, WorkspaceOwner, AirlockManager; --roles TREAdmin without --workspace for a core token)',
       '',

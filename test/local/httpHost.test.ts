@@ -89,6 +89,7 @@ app.http('httpBoom', {
 // ---- host ---------------------------------------------------------------------------------------
 
 const logs: string[] = [];
+const SYSTEM_KEY = 'system-key-of-this-test';
 let durable: LocalDurableBackend;
 let host: HttpHost;
 let origin: string;
@@ -98,6 +99,7 @@ beforeAll(async () => {
   host = createHttpHost({
     registrations,
     durable,
+    systemKey: SYSTEM_KEY,
     log: (line) => logs.push(line),
     extraRoutes: [{ method: 'GET', path: '/extra/ping', handle: async () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' }) }],
   });
@@ -227,23 +229,47 @@ test('the real DurableClient terminates an instance, and fails for an unknown on
 
 test('the durable RPC endpoint answers status codes the extension uses', async () => {
   const rpc = `${origin}/runtime/webhooks/durabletask/`;
-  expect((await fetch(`${rpc}instances/nobody`)).status).toBe(404);
-  expect((await fetch(`${rpc}orchestrators/noSuchOrchestrator`, { method: 'POST' })).status).toBe(400);
+  const withKey = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { 'x-functions-key': SYSTEM_KEY } });
+  expect((await fetch(`${rpc}instances/nobody`, withKey())).status).toBe(404);
+  expect((await fetch(`${rpc}orchestrators/noSuchOrchestrator`, withKey({ method: 'POST' }))).status).toBe(400);
 
-  const created = await fetch(`${rpc}orchestrators/httpToyFlow/rpc-1`, { method: 'POST', body: JSON.stringify({ direct: true }) });
+  const created = await fetch(`${rpc}orchestrators/httpToyFlow/rpc-1`, withKey({ method: 'POST', body: JSON.stringify({ direct: true }) }));
   expect(created.status).toBe(202);
   expect(await created.json()).toEqual({ id: 'rpc-1' });
   await durable.idle();
-  const running = await fetch(`${rpc}instances/rpc-1`);
+  const running = await fetch(`${rpc}instances/rpc-1?code=${SYSTEM_KEY}`);
   expect(running.status).toBe(202);
   expect(await running.json()).toMatchObject({ name: 'httpToyFlow', instanceId: 'rpc-1', runtimeStatus: 'Running', input: { direct: true } });
 
-  expect((await fetch(`${rpc}instances/rpc-1/terminate?reason=done%20here`, { method: 'POST' })).status).toBe(202);
-  expect((await fetch(`${rpc}instances/rpc-1/terminate?reason=again`, { method: 'POST' })).status).toBe(410);
-  expect((await fetch(`${rpc}instances/rpc-1/raiseEvent/Approval`, { method: 'POST', body: '{}' })).status).toBe(410);
-  const ended = await fetch(`${rpc}instances/rpc-1`);
+  expect((await fetch(`${rpc}instances/rpc-1/terminate?reason=done%20here`, withKey({ method: 'POST' }))).status).toBe(202);
+  expect((await fetch(`${rpc}instances/rpc-1/terminate?reason=again`, withKey({ method: 'POST' }))).status).toBe(410);
+  expect((await fetch(`${rpc}instances/rpc-1/raiseEvent/Approval`, withKey({ method: 'POST', body: '{}' }))).status).toBe(410);
+  const ended = await fetch(`${rpc}instances/rpc-1`, withKey());
   expect(ended.status).toBe(200);
   expect(await ended.json()).toMatchObject({ runtimeStatus: 'Terminated', output: 'done here' });
+});
+
+test('without the system key the durable management API answers 401, changes nothing and logs no key', async () => {
+  await postJson(api('toys/t3/start'), {});
+  await durable.idle();
+  const rpc = `${origin}/runtime/webhooks/durabletask/`;
+  for (const [url, init] of [
+    [`${rpc}instances`, {}],
+    [`${rpc}instances/t3/terminate?reason=x`, { method: 'POST' }],
+    [`${rpc}instances/t3/raiseEvent/Approval?code=not-the-key`, { method: 'POST', body: '{"note":"forged"}' }],
+    [`${rpc}orchestrators/httpToyFlow/t4`, { method: 'POST', headers: { 'x-functions-key': 'not-the-key' } }],
+  ] as Array<[string, RequestInit]>) {
+    const response = await fetch(url, init);
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/system key/);
+  }
+  await durable.idle();
+  expect(await (await fetch(api('toys/t3'))).json()).toMatchObject({ runtimeStatus: 'Running', customStatus: 'awaiting approval' });
+  expect(durable.getStatus('t4')).toBeUndefined();
+
+  await fetch(`${rpc}instances?code=${SYSTEM_KEY}`);
+  expect(logs.some((line) => line.includes(SYSTEM_KEY))).toBe(false);
+  expect(logs.some((line) => line.includes('/runtime/webhooks/durabletask/instances?code=<redacted>'))).toBe(true);
 });
 
 test('close() resolves promptly although fetch keeps connections alive', async () => {

@@ -1,6 +1,7 @@
 /**
  * Starts the built local host (`node dist/src/local/main.js`) as a child process on a free port with
- * its own data directory, as a user would run it, and stops it with SIGTERM.
+ * its own data directory, as a user would run it, and stops it with SIGTERM (or kills it outright,
+ * as a crash or an OOM killer would).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,6 +13,8 @@ export interface LocalHostProcess {
   dataDir: string;
   output(): string;
   stop(): Promise<number | null>;
+  /** SIGKILL: no shutdown code runs, exactly like a crash; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 const MAIN = resolve(__dirname, '../../dist/src/local/main.js');
@@ -53,6 +56,12 @@ export async function startLocalHostProcess(options: { dataDir?: string; env?: R
         if (child.exitCode !== null) return resolveExit(child.exitCode);
         child.once('exit', (code) => resolveExit(code));
         child.kill('SIGTERM');
+      }),
+    kill: () =>
+      new Promise((resolveExit) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+        child.once('exit', () => resolveExit());
+        child.kill('SIGKILL');
       }),
   };
 }
