@@ -2,7 +2,8 @@
  * One typed reading of the environment, validated at start-up. Every setting the app reads is here,
  * and nowhere else; local.settings.sample.json and the bicep app settings list the same names.
  */
-import { isWorkspaceId } from './domain/workspace';
+import { clamavCapacity, ClamdLimits, DEFENDER_CAPACITY, RECOMMENDED_CLAMD_LIMITS, ScanCapacity } from './domain/scanCapacity';
+import { AIRLOCK_SETTINGS_LIMITS, isWorkspaceId, settingBeyondDeployment } from './domain/workspace';
 
 export interface AirlockConfig {
   treId: string;
@@ -41,11 +42,19 @@ export type MailConfig =
   | { kind: 'eml'; directory: string; from: string }
   | { kind: 'none' };
 
-/** Which malware scanner judges the in-progress copy; `none` is allowed but said loudly everywhere. */
+/**
+ * Which malware scanner judges the in-progress copy, and what it can scan in full; `none` is
+ * allowed but said loudly everywhere.
+ */
 export type ScannerConfig =
-  | { kind: 'defender'; timeoutMinutes: number }
-  | { kind: 'clamav'; address: string; timeoutMinutes: number }
+  | { kind: 'defender'; timeoutMinutes: number; capacity: ScanCapacity }
+  | { kind: 'clamav'; address: string; timeoutMinutes: number; limits: ClamdLimits; capacity: ScanCapacity }
   | { kind: 'none' };
+
+/** What the deployment's scanner can fully scan; undefined when nothing is scanned. */
+export function scanCapacityOf(scanner: ScannerConfig): ScanCapacity | undefined {
+  return scanner.kind === 'none' ? undefined : scanner.capacity;
+}
 
 export const DEFAULT_ALLOWED_FILE_TYPES = ['csv', 'tsv', 'txt', 'json', 'pdf', 'png', 'jpg', 'svg', 'parquet', 'zip'];
 
@@ -168,8 +177,16 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
   if (parseDurationMinutes(scanTimeoutText) === undefined) problems.push(`AIRLOCK_SCAN_TIMEOUT must be a duration such as 3h, 90m or 45s (got '${scanTimeoutText}')`);
   const scannerKind = env.AIRLOCK_SCANNER?.trim() || 'defender';
   let scanner: ScannerConfig;
-  if (scannerKind === 'defender') scanner = { kind: 'defender', timeoutMinutes };
-  else if (scannerKind === 'clamav') scanner = { kind: 'clamav', address: required('AIRLOCK_CLAMD'), timeoutMinutes };
+  if (scannerKind === 'defender') scanner = { kind: 'defender', timeoutMinutes, capacity: DEFENDER_CAPACITY };
+  else if (scannerKind === 'clamav') {
+    // What clamd.conf says (docs/clamav.md): clamd cannot be asked, and it answers OK for what it skipped.
+    const limits: ClamdLimits = {
+      maxFileSizeMb: positiveInt('AIRLOCK_CLAMD_MAX_FILE_SIZE_MB', RECOMMENDED_CLAMD_LIMITS.maxFileSizeMb),
+      maxScanSizeMb: positiveInt('AIRLOCK_CLAMD_MAX_SCAN_SIZE_MB', RECOMMENDED_CLAMD_LIMITS.maxScanSizeMb),
+      streamMaxLengthMb: positiveInt('AIRLOCK_CLAMD_STREAM_MAX_LENGTH_MB', RECOMMENDED_CLAMD_LIMITS.streamMaxLengthMb),
+    };
+    scanner = { kind: 'clamav', address: required('AIRLOCK_CLAMD'), timeoutMinutes, limits, capacity: clamavCapacity(limits) };
+  }
   else if (scannerKind === 'none') scanner = { kind: 'none' };
   else {
     problems.push(`AIRLOCK_SCANNER must be 'defender', 'clamav' or 'none' (got '${scannerKind}')`);
@@ -180,6 +197,18 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     .split(',')
     .map((type) => type.trim().toLowerCase())
     .filter(Boolean);
+
+  // The defaults of every new workspace: settings an administrator could not set are refused here too.
+  const maxFilesPerRequest = positiveInt('AIRLOCK_MAX_FILES', 50);
+  const maxFileSizeMb = positiveInt('AIRLOCK_MAX_FILE_SIZE_MB', 1024);
+  if (maxFileSizeMb > AIRLOCK_SETTINGS_LIMITS.maxFileSizeMb.max) {
+    problems.push(`AIRLOCK_MAX_FILE_SIZE_MB is ${maxFileSizeMb}; at most ${AIRLOCK_SETTINGS_LIMITS.maxFileSizeMb.max} is allowed`);
+  }
+  const beyond = settingBeyondDeployment({ maxFiles: maxFilesPerRequest, maxFileSizeMb, scanningEnabled: true }, scanCapacityOf(scanner), {
+    maxFiles: 'AIRLOCK_MAX_FILES',
+    maxFileSizeMb: 'AIRLOCK_MAX_FILE_SIZE_MB',
+  });
+  if (beyond) problems.push(beyond);
 
   const config: AirlockConfig = {
     treId,
@@ -193,8 +222,8 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     stateStore,
     storage: { endpointTemplate, auth },
     sasExpiryMinutes: positiveInt('AIRLOCK_SAS_EXPIRY_MINUTES', 60),
-    maxFilesPerRequest: positiveInt('AIRLOCK_MAX_FILES', 50),
-    maxFileSizeBytes: positiveInt('AIRLOCK_MAX_FILE_SIZE_MB', 1024) * 1024 * 1024,
+    maxFilesPerRequest,
+    maxFileSizeBytes: maxFileSizeMb * 1024 * 1024,
     allowedFileTypes,
     scanner,
     deploymentId: '',

@@ -123,6 +123,15 @@ param scanner string = 'defender'
 @description('AIRLOCK_CLAMD: host:port of clamd, when scanner is clamav.')
 param clamdAddress string = ''
 
+@description('AIRLOCK_CLAMD_MAX_FILE_SIZE_MB: MaxFileSize of the clamd.conf in use, in MB (docs/clamav.md).')
+param clamdMaxFileSizeMB int = 2048
+
+@description('AIRLOCK_CLAMD_MAX_SCAN_SIZE_MB: MaxScanSize of the clamd.conf in use, in MB.')
+param clamdMaxScanSizeMB int = 4095
+
+@description('AIRLOCK_CLAMD_STREAM_MAX_LENGTH_MB: StreamMaxLength of the clamd.conf in use, in MB.')
+param clamdStreamMaxLengthMB int = 2048
+
 @description('AIRLOCK_SCAN_TIMEOUT: how long to wait for a verdict, e.g. 3h.')
 param scanTimeout string = '3h'
 
@@ -441,6 +450,18 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AIRLOCK_CLAMD'
           value: clamdAddress
+        }
+        {
+          name: 'AIRLOCK_CLAMD_MAX_FILE_SIZE_MB'
+          value: string(clamdMaxFileSizeMB)
+        }
+        {
+          name: 'AIRLOCK_CLAMD_MAX_SCAN_SIZE_MB'
+          value: string(clamdMaxScanSizeMB)
+        }
+        {
+          name: 'AIRLOCK_CLAMD_STREAM_MAX_LENGTH_MB'
+          value: string(clamdStreamMaxLengthMB)
         }
         {
           name: 'AIRLOCK_SCAN_TIMEOUT'

@@ -6,6 +6,7 @@
  * Fail closed: content that cannot be recognised is of type `unknown`, which no default allow-list
  * contains.
  */
+import type { ScanCapacity } from './scanCapacity';
 
 export const FILE_TYPES = [
   'csv',
@@ -40,6 +41,8 @@ export interface ContentPolicy {
   maxCompressionRatio: number;
   /** what one archive may expand to */
   maxExpandedBytes: number;
+  /** What the malware scanner can scan in full; undefined when nothing is scanned (scanning off). */
+  scanCapacity?: ScanCapacity;
 }
 
 const ONE_GIB = 1024 * 1024 * 1024;
@@ -70,7 +73,13 @@ export type FindingRule =
   | 'archive-depth'
   | 'archive-ratio'
   | 'archive-size'
-  | 'archive-unreadable';
+  | 'archive-unreadable'
+  | 'scan-capacity'
+  | 'active-content'
+  | 'embedded-executable'
+  | 'markup-in-text'
+  | 'malformed'
+  | 'encrypted';
 
 /** One reason to block: `message` is shown to the researcher and the reviewer. */
 export interface Finding {

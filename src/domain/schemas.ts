@@ -1,7 +1,8 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError } from './errors';
 import { REQUEST_STATUSES, REQUEST_TYPES, RequestStatus, RequestType } from './status';
-import { AIRLOCK_SETTINGS_LIMITS, AirlockSettings, ALLOWABLE_FILE_TYPES, REQUEST_VISIBILITIES, SETTING_FIELDS } from './workspace';
+import { ScanCapacity } from './scanCapacity';
+import { AIRLOCK_SETTINGS_LIMITS, AirlockSettings, ALLOWABLE_FILE_TYPES, REQUEST_VISIBILITIES, SETTING_FIELDS, settingBeyondDeployment } from './workspace';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false });
 
@@ -190,7 +191,8 @@ const airlockSettingsSchema = {
     enabled: { type: 'boolean' },
     scanningEnabled: { type: 'boolean' },
     requiredApprovals: integerWithin(AIRLOCK_SETTINGS_LIMITS.requiredApprovals),
-    maxFiles: integerWithin(AIRLOCK_SETTINGS_LIMITS.maxFiles),
+    // Its maximum is checked after the schema, with a message that says why (settingBeyondDeployment).
+    maxFiles: { type: 'integer', minimum: AIRLOCK_SETTINGS_LIMITS.maxFiles.min },
     maxFileSizeMb: integerWithin(AIRLOCK_SETTINGS_LIMITS.maxFileSizeMb),
     // An empty allow-list would block every file with a puzzling reason; `enabled: false` says it plainly.
     allowedFileTypes: { type: 'array', items: { enum: ALLOWABLE_FILE_TYPES }, minItems: 1, uniqueItems: true },
@@ -207,9 +209,15 @@ const airlockSettingsSchema = {
 
 const validateAirlockSettings = ajv.compile<AirlockSettings>(airlockSettingsSchema);
 
-/** The complete settings of a PUT, checked field by field; the first problem is named in a 400. */
-export function parseAirlockSettings(body: unknown): AirlockSettings {
+/**
+ * The complete settings of a PUT, checked field by field, then against what this deployment can
+ * honour (`scanCapacity`: its malware scanner's, undefined when nothing is scanned); the first
+ * problem is named in a 400.
+ */
+export function parseAirlockSettings(body: unknown, scanCapacity?: ScanCapacity): AirlockSettings {
   const settings = check(validateAirlockSettings, body, 'body');
+  const beyond = settingBeyondDeployment(settings, scanCapacity, { maxFiles: 'body.maxFiles', maxFileSizeMb: 'body.maxFileSizeMb' });
+  if (beyond) throw new ValidationError(beyond);
   return {
     enabled: settings.enabled,
     scanningEnabled: settings.scanningEnabled,

@@ -4,6 +4,7 @@
  */
 import { FILE_TYPES, FileType } from './contentPolicy';
 import { ForbiddenError } from './errors';
+import { maxFileSizeMbFor, ScanCapacity } from './scanCapacity';
 import { Caller, hasRole, UserRef } from './roles';
 import { CORE_ACCOUNTS, StageAccount, storageAccountName, WORKSPACE_ACCOUNTS } from './stages';
 
@@ -52,12 +53,43 @@ export interface WorkspaceSeed {
   audience: string;
 }
 
-/** The bounds a settings change must keep; the schema and the defaults both read them. */
+/**
+ * The bounds a settings change must keep; the schema, the start-up check and the defaults read them.
+ *
+ * `maxFiles`: a request is one document in the request store (an Azure Table entity holds 1 MiB,
+ * split as tableDocuments.ts does: 480,000 characters of JSON; a Cosmos DB item 2 MB), and each file
+ * costs its name, digest and two scan report entries there: about 3,100 characters at the longest
+ * (a 255-character name, details bounded by scan.ts). 64 such files, after three review cycles of the
+ * longest reviews and messages, take 411,000 characters: 86% of the table's limit
+ * (test/infra/requestCapacity.test.ts stores that document).
+ */
 export const AIRLOCK_SETTINGS_LIMITS = {
   requiredApprovals: { min: 1, max: 5 },
-  maxFiles: { min: 1, max: 1000 },
+  maxFiles: { min: 1, max: 64 },
   maxFileSizeMb: { min: 1, max: 51_200 },
 } as const;
+
+/**
+ * Why this deployment cannot honour `settings`, naming the field, the value asked and the limit;
+ * undefined when it can. `capacity` is the malware scanner's, undefined when nothing is scanned.
+ * `where` prefixes the field as the caller knows it (`body.maxFiles`, `AIRLOCK_MAX_FILES`).
+ */
+export function settingBeyondDeployment(
+  settings: Pick<AirlockSettings, 'maxFiles' | 'maxFileSizeMb' | 'scanningEnabled'>,
+  capacity: ScanCapacity | undefined,
+  names: { maxFiles: string; maxFileSizeMb: string },
+): string | undefined {
+  const { maxFiles } = AIRLOCK_SETTINGS_LIMITS;
+  if (settings.maxFiles > maxFiles.max) {
+    return `${names.maxFiles} is ${settings.maxFiles}, but a request can hold at most ${maxFiles.max} files (every file's name, digest and scan verdicts must fit in the request's document in the request store)`;
+  }
+  if (!settings.scanningEnabled || !capacity) return undefined;
+  const scannable = maxFileSizeMbFor(capacity);
+  if (settings.maxFileSizeMb > scannable) {
+    return `${names.maxFileSizeMb} is ${settings.maxFileSizeMb}, but the malware scanner, ${capacity.scanner}, can fully scan files of at most ${scannable} MiB; files it cannot fully scan never pass, so a larger limit cannot be honoured`;
+  }
+  return undefined;
+}
 
 /**
  * File types an administrator may allow. Executables never pass the content checks, whatever the

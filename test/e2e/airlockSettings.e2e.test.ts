@@ -111,6 +111,7 @@ test.each([
   ['requiredApprovals 0', { ...DEFAULT_SETTINGS, requiredApprovals: 0 }, 'body.requiredApprovals must be at least 1'],
   ['requiredApprovals 6', { ...DEFAULT_SETTINGS, requiredApprovals: 6 }, 'body.requiredApprovals must be at most 5'],
   ['a fractional maxFiles', { ...DEFAULT_SETTINGS, maxFiles: 2.5 }, 'body.maxFiles must be an integer'],
+  ['more files than a request can hold', { ...DEFAULT_SETTINGS, maxFiles: 1000 }, 'body.maxFiles is 1000, but a request can hold at most 64 files'],
   ['an unknown file type', { ...DEFAULT_SETTINGS, allowedFileTypes: ['csv', 'exe'] }, 'body.allowedFileTypes.1 must be one of: '],
   ['executables allowed', { ...DEFAULT_SETTINGS, allowedFileTypes: ['executable'] }, 'body.allowedFileTypes.0 must be one of: '],
   ['a bad email', { ...DEFAULT_SETTINGS, notificationAddresses: ['not an address'] }, 'body.notificationAddresses.0 is not valid'],

@@ -1,4 +1,5 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { scanCapacityOf } from '../../config';
 import { ConflictError } from '../../domain/errors';
 import { userRefOf } from '../../domain/roles';
 import { parseAirlockSettings } from '../../domain/schemas';
@@ -15,7 +16,7 @@ import { answering, readJsonBody } from './httpMapping';
 export const putAirlockSettings = answering(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
   const deps = await getDependencies();
   const { caller, workspace } = await loadWorkspaceAsAdmin(request, deps, "change a workspace's airlock settings");
-  const settings = parseAirlockSettings(await readJsonBody(request));
+  const settings = parseAirlockSettings(await readJsonBody(request), scanCapacityOf(deps.config.scanner));
   requireVersion(workspace, request.headers.get('if-match'));
   const changedFields = changedSettingFields(workspace.airlock, settings);
   // Writing the same settings again is not a change: nothing to record.

@@ -1,9 +1,11 @@
 /**
  * The content checks of one file of a request's in-progress copy: the pure checks of
- * `contentPolicy` on its first bytes and size, and, for a zip, an inspection of its members.
+ * `contentPolicy` on its first bytes and size, the whole-file checks of `activeContent` (PDF, SVG,
+ * images, text) on every byte, streamed once, what the malware scanner can fully scan
+ * (`scanCapacity`), and, for a zip, an inspection of its members.
  *
  * Everything is read through `StageStorage.readFile` in byte ranges: the head of the file, the zip's
- * central directory and its members' data, never the whole blob at once. Zips are read with yauzl
+ * central directory and its members' data, never the whole blob held at once. Zips are read with yauzl
  * through a random-access reader over those ranges. Member data is streamed; only a nested zip
  * (at most NESTED_ZIP_MEMORY_LIMIT_BYTES) is held in memory, because it must be read at random.
  *
@@ -28,7 +30,9 @@ import {
   isZipMagic,
   typeFromExtension,
 } from '../../domain/contentPolicy';
+import { contentScanFor } from '../../domain/activeContent';
 import { ConflictError, NotFoundError } from '../../domain/errors';
+import { expansionBeyondCapacity, fileBeyondCapacity, memberBeyondCapacity } from '../../domain/scanCapacity';
 import { ContainerRef, StageStorage } from '../stageStorage';
 
 export interface FileInspection {
@@ -72,7 +76,15 @@ export async function inspectFile(storage: StageStorage, ref: ContainerRef, name
   const sample = { name, size: blob.size, head, tail };
   const { type, detected } = classifyFile(sample);
   const findings = checkFile(sample, policy);
+  const beyondCapacity = policy.scanCapacity && fileBeyondCapacity(name, blob.size, policy.scanCapacity);
+  if (beyondCapacity) findings.push(beyondCapacity);
   const version = { etag: blob.etag, size: blob.size };
+  const wholeFileScan = contentScanFor(name, type);
+  // A file blocked already is not read further: one reason is enough, and it may be huge.
+  if (wholeFileScan && findings.length === 0) {
+    for await (const chunk of blob.chunks()) wholeFileScan.write(chunk);
+    findings.push(...wholeFileScan.finish());
+  }
   if (detected !== 'zip') return { type, ...version, findings };
 
   const inspection = new ArchiveInspection(name, policy, blob);
@@ -87,6 +99,8 @@ class ArchiveInspection {
   readonly findings: FindingList;
   readonly members = new MemberList();
   private readonly budget: InflateBudget;
+  /** what every level's headers declare, for the scanner's limit on one scan */
+  private declaredExpanded = 0;
 
   constructor(
     private readonly fileName: string,
@@ -133,9 +147,17 @@ class ArchiveInspection {
       this.members.add(memberPath.join(MEMBER_PATH_SEPARATOR));
       if (isDirectory(entry)) continue;
       declaredTotal += entry.uncompressedSize;
+      const beyondCapacity = this.policy.scanCapacity && memberBeyondCapacity(this.describe(memberPath), entry.uncompressedSize, this.policy.scanCapacity);
+      if (beyondCapacity) this.findings.add(beyondCapacity.rule, beyondCapacity.message);
       const finding = this.headerFinding(entry, memberPath);
       if (finding) this.findings.add(finding.rule, finding.message);
-      else readable.push(entry);
+      else if (!beyondCapacity) readable.push(entry);
+    }
+    this.declaredExpanded += declaredTotal;
+    const beyondScan = this.policy.scanCapacity && expansionBeyondCapacity(this.describe([]), this.declaredExpanded, this.policy.scanCapacity);
+    if (beyondScan) {
+      this.findings.add(beyondScan.rule, beyondScan.message);
+      return [];
     }
     // No separate check of the archive's overall ratio: it cannot exceed the largest member's.
     if (declaredTotal > this.policy.maxExpandedBytes) {
@@ -486,6 +508,16 @@ class BlobSnapshot {
       (error: Error) => output.destroy(this.remember(error)),
     );
     return output;
+  }
+
+  /** Every byte of this version, in order, as storage delivers them. */
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    if (this.size === 0) return;
+    try {
+      for await (const chunk of await this.openSource(0, this.size)) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    } catch (error) {
+      throw this.remember(error);
+    }
   }
 
   throwIfFailed(): void {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import zlib from 'node:zlib';
 import { ContentPolicy, DEFAULT_CONTENT_POLICY, Finding } from '../../../src/domain/contentPolicy';
+import { clamavCapacity } from '../../../src/domain/scanCapacity';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors';
 import { storageAccountName } from '../../../src/domain/stages';
 import { BlobStageStorage } from '../../../src/infra/blobStageStorage';
@@ -402,5 +403,77 @@ describe('inspectFile: storage failures are thrown, not findings', () => {
       if (read === 2) await putFiles(ref, { 'bundle.zip': buildZip([{ name: 'b.csv', content: CSV }]) });
     };
     await expect(inspectFile(observed, ref, 'bundle.zip', DEFAULT_CONTENT_POLICY)).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe('inspectFile: what the malware scanner cannot fully scan', () => {
+  /** clamd with MaxFileSize and StreamMaxLength 2M, MaxScanSize 3M. */
+  const smallClamd = clamavCapacity({ maxFileSizeMb: 2, streamMaxLengthMb: 2, maxScanSizeMb: 3 });
+  /** Settings as loose as they once could be: the scanner's limits must hold whatever they say. */
+  const loose: ContentPolicy = { ...DEFAULT_CONTENT_POLICY, maxFileSizeBytes: 51_200 * MiB, maxExpandedBytes: 51_200 * MiB, scanCapacity: smallClamd };
+
+  test('a zip member larger than the scanner scans is blocked by its declared size, without inflating it', async () => {
+    // 30 KiB on disk claiming 2.3 GB, EICAR-like text at its end: what clamd 1.4 reports OK.
+    const zip = buildZip([{ name: 'big.bin', content: Buffer.concat([randomBytes(30 * 1024), Buffer.from('X5O!P%@AP')]), declaredUncompressedSize: 2_300_000_000 }]);
+    const { result: inspection, inflatedBytes } = await countingInflatedBytes(() => inspect('bundle.zip', zip, loose));
+    expect(inspection.findings).toContainEqual({
+      rule: 'scan-capacity',
+      message: expect.stringMatching(/^bundle\.zip: member big\.bin cannot be fully scanned: it expands to 2\.14 GiB, and ClamAV \(clamd MaxFileSize 2M.*scans archive members of at most 2 MiB/),
+    });
+    expect(inflatedBytes).toBe(0);
+  });
+
+  test('a member just under the limit is read as usual', async () => {
+    const zip = buildZip([{ name: 'a.csv', content: Buffer.alloc(2 * MiB - 200, 'a'), method: 'stored' }]);
+    expect((await inspect('bundle.zip', zip, loose)).findings).toEqual([]);
+  });
+
+  test('members that together expand beyond the scan-size limit are blocked', async () => {
+    // Each member compresses 50:1, within the ratio limit, so the zip itself is small.
+    const part = Buffer.concat([randomBytes(20 * 1024), Buffer.alloc(MiB - 20 * 1024)]);
+    const members = Array.from({ length: 4 }, (_, index) => ({ name: `part${index}.bin`, content: part }));
+    const findings = (await inspect('parts.zip', buildZip(members), loose)).findings;
+    expect(findings).toEqual([
+      { rule: 'scan-capacity', message: expect.stringMatching(/^parts\.zip: the zip cannot be fully scanned: it expands to 4 MiB, and ClamAV .* scans at most 3 MiB in one scan/) },
+    ]);
+  });
+
+  test('a file larger than the scanner takes is blocked, whatever the workspace allows', async () => {
+    const findings = (await inspect('big.csv', Buffer.alloc(2 * MiB + 1, 'a'), loose)).findings;
+    expect(findings).toEqual([{ rule: 'scan-capacity', message: expect.stringMatching(/^big\.csv: the file cannot be fully scanned: it is 2097153 bytes, .* of at most 2097152 bytes/) }]);
+  });
+
+  test('with scanning off there is no scanner limit to meet', async () => {
+    const zip = buildZip([{ name: 'big.bin', content: randomBytes(1024), declaredUncompressedSize: 200 * 1024 }]);
+    expect(rules((await inspect('bundle.zip', zip, { ...loose, scanCapacity: undefined })).findings)).not.toContain('scan-capacity');
+  });
+});
+
+describe('inspectFile: active and disguised content, read once to the end', () => {
+  test('HTML saved as .txt is blocked, even far past the head, and the file is read once', async () => {
+    const observed = new ObservedStorage(storage);
+    const text = Buffer.concat([Buffer.alloc(3 * MiB, 'plain text line\n'), Buffer.from('<script>alert(1)</script>\n')]);
+    const inspection = await inspect('notes.txt', text, DEFAULT_CONTENT_POLICY, observed);
+    expect(inspection.findings).toEqual([
+      { rule: 'markup-in-text', message: 'notes.txt: the content is HTML, not plain text; markup can run in a browser, so it cannot pass as text' },
+    ]);
+    expect(observed.bytesRead).toBeLessThanOrEqual(text.length + 8 * 1024);
+  });
+
+  test('a PDF header followed by an executable is blocked', async () => {
+    const inspection = await inspect('paper.pdf', Buffer.concat([Buffer.from('%PDF-1.4\n'), ELF_HEADER, randomBytes(100_000)]));
+    expect(inspection.type).toBe('pdf');
+    expect(rules(inspection.findings)).toEqual(['malformed', 'embedded-executable']);
+  });
+
+  test('an SVG with a script is blocked', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("https://x.example")</script></svg>';
+    expect((await inspect('plot.svg', svg)).findings).toEqual([{ rule: 'active-content', message: expect.stringContaining('plot.svg: the SVG has a script element') }]);
+  });
+
+  test('a well-formed PDF and a plain CSV pass', async () => {
+    const pdf = '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n';
+    expect(await inspect('paper.pdf', pdf)).toEqual({ type: 'pdf', ...ANY_VERSION, findings: [] });
+    expect(await inspect('data.csv', CSV)).toEqual({ type: 'csv', ...ANY_VERSION, findings: [] });
   });
 });
