@@ -19,6 +19,7 @@ export const AIRLOCK_EVENT_TYPES = {
   'data.moved': 'Airlock.Request.DataMoved',
   'data.deleted': 'Airlock.Request.DataDeleted',
   'status.message': 'Airlock.Request.StatusMessageChanged',
+  'workflow.restarted': 'Airlock.Request.WorkflowRestarted',
 } as const;
 
 export type AirlockEventType = (typeof AIRLOCK_EVENT_TYPES)[keyof typeof AIRLOCK_EVENT_TYPES];

@@ -61,7 +61,7 @@ export function auditOfCreation(request: AirlockRequest): AuditDraft[] {
 }
 
 /** Who was given which access to which stage of the request, until when. */
-export function auditOfLink(actor: UserRef, time: number, grant: { stage: string; permissions: string; expiresOn: string; account: string }): AuditDraft {
+export function auditOfLink(actor: UserRef, time: number, grant: { stage: string; cycle: number; permissions: string; expiresOn: string; account: string }): AuditDraft {
   return { action: 'link.issued', actor, time, detail: { ...grant } };
 }
 

@@ -1,9 +1,9 @@
 import { AirlockError, ForbiddenError, ValidationError } from './errors';
-import { AirlockRequest, isRequester } from './request';
+import { AirlockRequest, filesLocationOf, isRequester } from './request';
 import { hasReviewedThisCycle } from './review';
 import { RequestVisibility } from './workspace';
 import { Caller, hasRole } from './roles';
-import { Stage, stageOfStatus } from './stages';
+import { FilesLocation, Stage, stageOfStatus } from './stages';
 import { requireTarget } from './transitions';
 
 /** Actions offered to a caller on a request, with Azure TRE's names. */
@@ -93,8 +93,22 @@ export function allowedUserActions(caller: Caller, request: AirlockRequest): Use
 
 export interface LinkGrant {
   stage: Stage;
+  /** The container the link opens: the stage and the submission cycle the files are in now. */
+  at: FilesLocation;
   /** SAS permission letters: r read, w write, d delete, l list */
   permissions: 'rwdl' | 'rl';
+}
+
+/**
+ * A link opens the container the files are in now, and only once they are where the status says
+ * (a request returned for changes has a draft link only after its files are back in the draft stage).
+ */
+function grantWhereFilesAre(request: AirlockRequest, stage: Stage, permissions: LinkGrant['permissions']): LinkGrant {
+  const at = filesLocationOf(request);
+  if (!at || at.stage !== stage) {
+    throw new ValidationError(`Airlock request's files are being moved to the ${stage} stage (status '${request.status}'), please try again shortly`);
+  }
+  return { stage, at, permissions };
 }
 
 /**
@@ -106,15 +120,15 @@ export function linkGrantFor(caller: Caller, request: AirlockRequest): LinkGrant
     case 'draft':
     case 'changes_requested':
       if (isRequester(caller.id, request) && hasRole(caller, 'WorkspaceResearcher', 'WorkspaceOwner')) {
-        return { stage: 'draft', permissions: 'rwdl' };
+        return grantWhereFilesAre(request, 'draft', 'rwdl');
       }
       throw new ForbiddenError('Only the requester can get a link to a draft request\'s files');
     case 'in_review':
-      if (hasRole(caller, 'AirlockManager', 'WorkspaceOwner')) return { stage: 'in_progress', permissions: 'rl' };
+      if (hasRole(caller, 'AirlockManager', 'WorkspaceOwner')) return grantWhereFilesAre(request, 'in_progress', 'rl');
       throw new ForbiddenError('Only an Airlock Manager or a Workspace Owner can get a link to a request in review');
     case 'approved':
       if ((isRequester(caller.id, request) && hasRole(caller, 'WorkspaceResearcher', 'WorkspaceOwner', 'AirlockManager')) || hasRole(caller, 'WorkspaceOwner')) {
-        return { stage: stageOfStatus('approved')!, permissions: 'rl' };
+        return grantWhereFilesAre(request, stageOfStatus('approved')!, 'rl');
       }
       throw new ForbiddenError('Only the requester or a Workspace Owner can get a link to an approved request\'s files');
     case 'submitted':

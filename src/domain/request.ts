@@ -1,6 +1,7 @@
 import { AuditHead } from './audit';
 import { UserRef } from './roles';
 import { FileScanResult } from './scan';
+import { FIRST_DRAFT, FilesLocation } from './stages';
 import { RequestStatus, RequestType } from './status';
 import { assertTransition, TransitionTrigger } from './transitions';
 
@@ -10,6 +11,8 @@ export interface AirlockFile {
   size: number;
   /** hex SHA-256 of the content, computed at submit and verified after every move */
   sha256?: string;
+  /** The version submitted (the storage ETag listed at submit): what is hashed and moved, nothing uploaded later. */
+  etag?: string;
 }
 
 export type ReviewDecision = 'approved' | 'rejected' | 'revoked' | 'changes_requested';
@@ -48,6 +51,12 @@ export interface AirlockRequest {
   reviews: AirlockReview[];
   /** How many times the request was submitted; reviews and approvals count per cycle. */
   reviewCycle?: number;
+  /**
+   * Where the files of record are (stage and cycle), written by the move that put them there in the
+   * same transaction as its audit entry; null once they were deleted. Absent in documents written
+   * before it existed: read it through `filesLocationOf`.
+   */
+  filesAt?: FilesLocation | null;
   createdBy: UserRef;
   /** epoch seconds */
   createdWhen: number;
@@ -82,6 +91,7 @@ export function newDraftRequest(input: NewRequest): AirlockRequest {
     businessJustification: input.businessJustification,
     status: 'draft',
     files: [],
+    filesAt: FIRST_DRAFT,
     reviews: [],
     createdBy: input.creator,
     createdWhen: input.now,
@@ -100,7 +110,7 @@ export interface StatusChange {
   trigger?: TransitionTrigger;
   statusMessage?: string;
   /** Other fields that change in the same write (files, reviews). */
-  changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'scanReport' | 'reviewCycle'>>;
+  changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'scanReport' | 'reviewCycle' | 'filesAt'>>;
 }
 
 /**
@@ -140,9 +150,14 @@ export function withChanges(
   request: AirlockRequest,
   actor: UserRef,
   now: number,
-  changes: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'statusMessage' | 'scanReport'>>,
+  changes: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'statusMessage' | 'scanReport' | 'filesAt'>>,
 ): AirlockRequest {
   return { ...request, ...changes, updatedBy: actor, updatedWhen: now, resourceVersion: request.resourceVersion + 1 };
+}
+
+/** Where the request's files of record are now; null once deleted. */
+export function filesLocationOf(request: Pick<AirlockRequest, 'filesAt'>): FilesLocation | null {
+  return request.filesAt === undefined ? FIRST_DRAFT : request.filesAt;
 }
 
 export function isRequester(userId: string, request: AirlockRequest): boolean {

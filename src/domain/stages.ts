@@ -1,7 +1,36 @@
 import { RequestStatus, RequestType } from './status';
 
-/** Where a request's files live. Each request owns one container, named by its id, in its stage's account. */
+/** Where a request's files live: one stage account per stage, one container per request and submission cycle. */
 export type Stage = 'draft' | 'in_progress' | 'approved' | 'rejected' | 'blocked';
+
+/**
+ * Where a request's files of record are: the stage and the submission cycle whose container holds
+ * them. Cycle 1 is the first submission; a request returned for changes prepares cycle 2 in a new
+ * draft container, and so on.
+ */
+export interface FilesLocation {
+  stage: Stage;
+  cycle: number;
+}
+
+/** Where a new request's files go: the draft container of its first submission. */
+export const FIRST_DRAFT: FilesLocation = { stage: 'draft', cycle: 1 };
+
+/**
+ * The container of one request's files in one stage for one submission cycle. A container per cycle
+ * is what makes a link die with its step: a user-delegation SAS cannot be revoked one by one, but
+ * it reaches nothing once its container is deleted, and the next cycle's container has another name.
+ */
+export function stageContainerName(requestId: string, cycle: number): string {
+  if (!Number.isInteger(cycle) || cycle < 1) throw new RangeError(`a submission cycle is a whole number from 1; got ${cycle}`);
+  return `${requestId}-${cycle}`;
+}
+
+/** The request and cycle a stage container belongs to (e.g. from a Defender event's blob URL). */
+export function parseStageContainerName(name: string): { requestId: string; cycle: number } | undefined {
+  const match = /^(.+)-([1-9][0-9]{0,5})$/.exec(name);
+  return match ? { requestId: match[1], cycle: Number(match[2]) } : undefined;
+}
 
 /** The stage accounts of the seed design, by their role names. */
 export type StageAccount =

@@ -88,3 +88,8 @@ function describeTrigger(trigger: Exclude<TransitionTrigger, 'system'>): string 
       return trigger;
   }
 }
+
+/** A status nothing leaves: the request's story has ended (its workflow only tidies its data). */
+export function isFinalStatus(status: RequestStatus): boolean {
+  return !TRANSITIONS.some((transition) => transition.from === status);
+}

@@ -18,7 +18,8 @@ import {
   StorageSharedKeyCredential,
   UserDelegationKey,
 } from '@azure/storage-blob';
-import { AirlockError, ConflictError, DependencyError, NotFoundError } from '../domain/errors';
+import { AirlockError, ConflictError, DependencyError, NotFoundError, ValidationError } from '../domain/errors';
+import { unaddressableBlobName } from '../domain/fileNames';
 import { CORE_ACCOUNTS, storageAccountName } from '../domain/stages';
 import { ByteRange, ContainerRef, CopyOptions, FileContent, HashedFile, StageStorage, StoredFile } from './stageStorage';
 
@@ -120,12 +121,16 @@ export class BlobStageStorage implements StageStorage {
     });
   }
 
-  async hashFile(ref: ContainerRef, name: string): Promise<HashedFile> {
+  async hashFile(ref: ContainerRef, name: string, options: { etag?: string } = {}): Promise<HashedFile> {
     const container = this.locate(ref);
-    const blob = container.client.getBlobClient(name);
+    const blob = blobOf(container, name);
+    const conditions = options.etag === undefined ? undefined : { ifMatch: normalizeEtag(options.etag) };
     return this.guard(container.accountName, async () => {
       // The SDK resumes a broken download with If-Match on the first etag, so the hash is of one version.
-      const download = await this.orNotFound(blob.download(0, undefined, { maxRetryRequests: 5 }), name, container);
+      const download = await this.orNotFound(blob.download(0, undefined, { maxRetryRequests: 5, conditions }), name, container).catch((error) => {
+        if (statusOf(error) === 412) throw new ConflictError(`${name} in ${container.label} is no longer the version ${options.etag}`);
+        throw error;
+      });
       const body = download.readableStreamBody;
       if (!body) throw new Error(`download of ${name} from ${container.label} returned no body`);
       const hash = createHash('sha256');
@@ -144,7 +149,7 @@ export class BlobStageStorage implements StageStorage {
 
   async readFile(ref: ContainerRef, name: string, range: ByteRange = { offset: 0 }): Promise<FileContent> {
     const container = this.locate(ref);
-    const blob = container.client.getBlobClient(name);
+    const blob = blobOf(container, name);
     return this.guard(container.accountName, async () => {
       const download = await this.orNotFound(blob.download(range.offset, range.count, { maxRetryRequests: 5 }), name, container);
       const stream = download.readableStreamBody;
@@ -157,8 +162,8 @@ export class BlobStageStorage implements StageStorage {
   async copyFile(from: ContainerRef, to: ContainerRef, name: string, options: CopyOptions = {}): Promise<StoredFile> {
     const source = this.locate(from);
     const destination = this.locate(to);
-    const sourceBlob = source.client.getBlobClient(name);
-    const destinationBlob = destination.client.getBlobClient(name);
+    const sourceBlob = blobOf(source, name);
+    const destinationBlob = blobOf(destination, name);
     const expectedEtag = options.sourceEtag === undefined ? undefined : normalizeEtag(options.sourceEtag);
 
     // A retried move may find its source already deleted, so the destination is consulted first.
@@ -200,7 +205,7 @@ export class BlobStageStorage implements StageStorage {
     const container = this.locate(ref);
     const conditions = options.etag === undefined ? undefined : { ifMatch: normalizeEtag(options.etag) };
     try {
-      await this.guard(container.accountName, () => container.client.getBlobClient(name).deleteIfExists({ conditions }));
+      await this.guard(container.accountName, () => blobOf(container, name).deleteIfExists({ conditions }));
     } catch (error) {
       if (statusOf(error) === 412) {
         throw new ConflictError(`${name} in ${container.label} changed since it was read (etag ${options.etag}); not deleted`);
@@ -370,6 +375,23 @@ export class BlobStageStorage implements StageStorage {
       throw explainFailure(accountName, error);
     }
   }
+}
+
+/**
+ * The client of exactly the blob `name`, never another: the SDK builds blob URLs that URL parsing
+ * resolves (`a/../b` is `b`), so a name that does not survive that is refused here, and the URL
+ * built is checked to name the same blob.
+ */
+function blobOf(container: LocatedContainer, name: string): BlobClient {
+  const problem = unaddressableBlobName(name);
+  if (problem) throw new ValidationError(`file ${JSON.stringify(name)} in ${container.label} cannot be addressed exactly: ${problem}`);
+  const blob = container.client.getBlobClient(name);
+  const containerPath = new URL(container.client.url).pathname;
+  const blobPath = new URL(blob.url).pathname;
+  if (!blobPath.startsWith(`${containerPath}/`) || decodeURIComponent(blobPath.slice(containerPath.length + 1)) !== name) {
+    throw new ValidationError(`file ${JSON.stringify(name)} in ${container.label} cannot be addressed exactly by a URL`);
+  }
+  return blob;
 }
 
 function explainFailure(accountName: string, error: unknown): unknown {

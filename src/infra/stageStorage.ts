@@ -1,11 +1,11 @@
-import { Stage, StageAccount, stageAccountFor } from '../domain/stages';
+import { FilesLocation, StageAccount, stageAccountFor, stageContainerName } from '../domain/stages';
 import { RequestType } from '../domain/status';
 
 /** Identifies one request's container in one stage account of one workspace. */
 export interface ContainerRef {
   account: StageAccount;
   workspaceId: string;
-  /** the request id */
+  /** `<request id>-<cycle>` (stageContainerName) */
   container: string;
 }
 
@@ -46,8 +46,8 @@ export interface CopyOptions {
 export interface StageStorage {
   ensureContainer(ref: ContainerRef): Promise<void>;
   listFiles(ref: ContainerRef): Promise<StoredFile[]>;
-  /** SHA-256 of one blob, streamed. */
-  hashFile(ref: ContainerRef, name: string): Promise<HashedFile>;
+  /** SHA-256 of one blob, streamed; with `etag`, of that version only (another version is a ConflictError). */
+  hashFile(ref: ContainerRef, name: string, options?: { etag?: string }): Promise<HashedFile>;
   /** A stream of one blob's bytes (or of a range of them), for scanners and inspectors; never buffered here. */
   readFile(ref: ContainerRef, name: string, range?: ByteRange): Promise<FileContent>;
   /** Server-side copy of one blob to the same name in `to` (created if missing); returns the new blob. */
@@ -61,7 +61,7 @@ export interface StageStorage {
   ping(): Promise<void>;
 }
 
-/** The container of a request in one of its stages. */
-export function containerFor(request: { id: string; workspaceId: string; type: RequestType }, stage: Stage): ContainerRef {
-  return { account: stageAccountFor(request.type, stage), workspaceId: request.workspaceId, container: request.id };
+/** The container of a request's files in one stage for one submission cycle. */
+export function containerFor(request: { id: string; workspaceId: string; type: RequestType }, at: FilesLocation): ContainerRef {
+  return { account: stageAccountFor(request.type, at.stage), workspaceId: request.workspaceId, container: stageContainerName(request.id, at.cycle) };
 }

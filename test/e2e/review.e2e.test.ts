@@ -97,11 +97,9 @@ describe('return for revision', () => {
 
     const view = await api.call('GET', `${base}/${id}`, t.alice);
     expect(view.body.allowedUserActions).toEqual(['submit', 'cancel']);
-    const draftLink = (await api.call('GET', `${base}/${id}/link`, t.alice)).body.containerUrl as string;
-    expect(draftLink).toContain('/stalexintwsdemo/');
-    // the returned files arrive in the draft stage
-    const deadline = Date.now() + 20_000;
-    while ((await downloadFromContainer(draftLink, 'table.csv')).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // the returned files arrive in the draft container of the next submission; a link opens it once they are there
+    const draftLink = await api.waitForLink(WS, id, t.alice);
+    expect(draftLink).toContain(`/stalexintwsdemo/${id}-2?`);
     expect((await downloadFromContainer(draftLink, 'notes.txt')).content.toString()).toBe('draft notes');
     expect(await uploadToContainer(draftLink, 'table.csv', 'n\n<10\n')).toBe(201);
 

@@ -38,6 +38,19 @@ export class AirlockClient {
     }
     throw new Error(`request ${requestId} did not reach '${status}'; last seen: ${JSON.stringify(last?.body)}`);
   }
+
+  /** A container link, once the files are where the status says (a link is refused while they are being moved). */
+  async waitForLink(workspaceId: string, requestId: string, token: string, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ApiResponse | undefined;
+    while (Date.now() < deadline) {
+      last = await this.call('GET', `/workspaces/${workspaceId}/requests/${requestId}/link`, token);
+      if (last.status === 200) return last.body.containerUrl;
+      if (last.status !== 400 || !/being moved/.test(last.body?.detail ?? '')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no link to request ${requestId}; last answer: ${last?.status} ${JSON.stringify(last?.body)}`);
+  }
 }
 
 /** Uploads as a researcher does: a plain HTTP PUT of the bytes to the container SAS URL. */

@@ -14,14 +14,14 @@ import { BlobServiceClient, ContainerClient, StorageSharedKeyCredential } from '
 import { AirlockConfig, DEFAULT_ALLOWED_FILE_TYPES } from '../../src/config';
 import { AirlockFile, AirlockRequest, newDraftRequest, withStatus } from '../../src/domain/request';
 import { AIRLOCK_SYSTEM, UserRef } from '../../src/domain/roles';
-import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src/domain/stages';
+import { CORE_ACCOUNTS, FIRST_DRAFT, stageOfStatus, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src/domain/stages';
 import { RequestStatus, RequestType } from '../../src/domain/status';
 import { LifecycleInput } from '../../src/functions/lifecycleNames';
 import { BlobStageStorage } from '../../src/infra/blobStageStorage';
 import { Dependencies, ensureConfiguredWorkspaces, setDependencies } from '../../src/infra/dependencies';
 import { TokenValidator } from '../../src/infra/identity/tokenValidator';
 import { DisabledScanner } from '../../src/infra/scanning/disabledScanner';
-import { ContainerRef } from '../../src/infra/stageStorage';
+import { containerFor, ContainerRef } from '../../src/infra/stageStorage';
 import { TableRequestStore } from '../../src/infra/tableRequestStore';
 import { TableWorkspaceRegistry } from '../../src/infra/tableWorkspaceRegistry';
 import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
@@ -212,8 +212,22 @@ export async function createStoredRequest(deps: Dependencies, options: StoredReq
     const actor = PERSON_MAKING[to] ?? AIRLOCK_SYSTEM;
     request = withStatus(request, { to, actor, now: createdWhen + step + 1 });
   });
+  if (status !== 'draft') {
+    // Submitted once; the files are where the status keeps them (a submitted request's are still in its draft).
+    const stage = status === 'submitted' ? 'draft' : stageOfStatus(status);
+    request = { ...request, reviewCycle: 1, filesAt: stage ? { stage, cycle: status === 'changes_requested' ? 2 : 1 } : null };
+  }
   if (options.files) request = { ...request, files: options.files };
   return deps.store.create(request);
+}
+
+/**
+ * What the submit handler records: the files in the request's draft container now, each with the
+ * version (etag) listed, as the submission of cycle 1.
+ */
+export async function recordSubmission(deps: Dependencies, request: AirlockRequest): Promise<AirlockRequest> {
+  const listed = await deps.storage.listFiles(containerFor(request, FIRST_DRAFT));
+  return deps.store.replace({ ...request, reviewCycle: 1, files: listed.map(({ name, size, etag }) => ({ name, size, etag })) });
 }
 
 /** What the orchestrator passes to every activity. */

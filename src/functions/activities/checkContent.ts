@@ -7,8 +7,9 @@ import { FileScanResult, ScanSummary, summarizeScan, withScanResult } from '../.
 import { getDependencies } from '../../infra/dependencies';
 import { inspectFile } from '../../infra/scanning/contentInspector';
 import { containerFor } from '../../infra/stageStorage';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
-import { airlockSettingsOf, contentPolicyOf } from '../airlockSettings';
+import { ACTIVITIES } from '../lifecycleNames';
+import { StageInput } from './provisionContainer';
+import { airlockSettingsOf, contentPolicyOf, scanCapacityFor } from '../airlockSettings';
 import { requestOf } from './requestOf';
 import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
 
@@ -17,11 +18,12 @@ import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedR
  * type from content against the workspace's allow-list, and what is inside archives. A finding
  * blocks the request with the reason.
  */
-export const checkContent: ActivityHandler = async (input: LifecycleInput): Promise<ScanSummary> => {
+export const checkContent: ActivityHandler = async ({ request: input, at }: StageInput): Promise<ScanSummary> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input);
-  const policy = contentPolicyOf(await airlockSettingsOf(deps, input.workspaceId));
-  const container = containerFor(requestOf(input), 'in_progress');
+  const settings = await airlockSettingsOf(deps, input.workspaceId);
+  const policy = contentPolicyOf(settings, scanCapacityFor(deps, settings));
+  const container = containerFor(requestOf(input), at);
   const countFindings = checkRequestFiles(request.files.length, policy);
   const entries: FileScanResult[] = [];
   for (const file of request.files) {

@@ -1,21 +1,28 @@
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
 import { auditOfDeletion } from '../../domain/auditOfChange';
+import { withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES } from '../lifecycleNames';
 import { StageInput } from './provisionContainer';
-import { appendAudit, epochSeconds } from '../storedRequest';
+import { epochSeconds, updateStoredRequest } from '../storedRequest';
 import { requestOf } from './requestOf';
 
 /** Deletes a request's container in one stage (a cancelled request's data is no longer needed). */
 export const deleteStageData: ActivityHandler = async (input: StageInput): Promise<void> => {
   const deps = await getDependencies();
-  const container = containerFor(requestOf(input.request), input.stage);
+  const container = containerFor(requestOf(input.request), input.at);
   const files = await deps.storage.listFiles(container);
-  // Recorded first: if the deletion then fails, the retry deletes what the log already announced.
-  await appendAudit(deps, input.request, auditOfDeletion(AIRLOCK_SYSTEM, epochSeconds(deps), input.stage, files.map(({ name }) => ({ name }))));
+  // Recorded first, with the request's new state (no files anywhere): if the deletion then fails,
+  // the retry deletes what the log already announced.
+  await updateStoredRequest(
+    deps,
+    input.request,
+    (current) => (current.filesAt === null ? undefined : withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), { filesAt: null })),
+    { audit: () => [auditOfDeletion(AIRLOCK_SYSTEM, epochSeconds(deps), input.at.stage, files.map(({ name }) => ({ name })))] },
+  );
   await deps.storage.deleteContainer(container);
 };
 

@@ -1,41 +1,64 @@
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
-import { IllegalTransitionError } from '../../domain/errors';
-import { checkSubmittable } from '../../domain/policies';
-import { withChanges } from '../../domain/request';
+import { ConflictError, IllegalTransitionError, NotFoundError } from '../../domain/errors';
+import { filesLocationOf, withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor, HashedFile } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
-import { airlockSettingsOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
-import { epochSeconds, updateStoredRequest } from '../storedRequest';
+import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
 
 /** name → etag of the hashed version, so the move copies exactly what was hashed. */
 export type HashedVersions = Record<string, string>;
 
+/** The requester changed the draft after submitting: the submission is no longer what they submitted. */
+export class SubmissionChangedError extends ConflictError {}
+
 /**
- * Fixes what was submitted: the SHA-256 of every file in the draft container, recorded on the
- * request. Every later move is verified against these digests.
+ * Fixes what was submitted: the SHA-256 of every file recorded at submit, in the version recorded
+ * at submit. A file uploaded after submit is not part of the request; a recorded file changed or
+ * deleted after submit stops the request (fails closed), since nobody could say which version was meant.
+ * Every later move is verified against these digests. Running it again after it finished returns
+ * the recorded versions.
  */
 export const hashSubmittedFiles: ActivityHandler = async (input: LifecycleInput): Promise<HashedVersions> => {
   const deps = await getDependencies();
-  const draft = containerFor(requestOf(input), 'draft');
-  const listed = await deps.storage.listFiles(draft);
-  checkSubmittable(listed, { maxFiles: (await airlockSettingsOf(deps, input.workspaceId)).maxFiles });
+  const request = await readStoredRequest(deps, input);
+  if (request.status !== 'submitted') {
+    throw new IllegalTransitionError(`files can only be hashed on a submitted request; this one is '${request.status}'`);
+  }
+  if (request.files.every((file) => file.sha256)) return versionsOf(request.files);
+  const location = filesLocationOf(request);
+  if (location?.stage !== 'draft') throw new Error(`the submitted files are not in the draft stage (they are at ${JSON.stringify(location)})`);
+  const draft = containerFor(requestOf(input), location);
   const hashed: HashedFile[] = [];
-  for (const file of listed) hashed.push(await deps.storage.hashFile(draft, file.name));
-  await updateStoredRequest(deps, input, (request) => {
-    if (request.status !== 'submitted') {
-      throw new IllegalTransitionError(`files can only be recorded on a submitted request; this one is '${request.status}'`);
+  for (const file of request.files) {
+    hashed.push(
+      await deps.storage.hashFile(draft, file.name, { etag: file.etag }).catch((error) => {
+        // A version condition on a deleted blob fails as a changed one, so both are said together.
+        if (error instanceof ConflictError || error instanceof NotFoundError) {
+          throw new SubmissionChangedError(`file '${file.name}' was changed or deleted after the request was submitted`);
+        }
+        throw error;
+      }),
+    );
+  }
+  const stored = await updateStoredRequest(deps, input, (current) => {
+    if (current.status !== 'submitted') {
+      throw new IllegalTransitionError(`files can only be recorded on a submitted request; this one is '${current.status}'`);
     }
     // A resubmission is judged afresh: the previous cycle's scan report does not carry over.
-    return withChanges(request, AIRLOCK_SYSTEM, epochSeconds(deps), {
-      files: hashed.map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+    return withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), {
+      files: hashed.map(({ name, size, sha256, etag }) => ({ name, size, sha256, etag })),
       scanReport: [],
     });
   });
-  return Object.fromEntries(hashed.map((file) => [file.name, file.etag]));
+  return versionsOf(stored.files);
 };
+
+function versionsOf(files: readonly { name: string; etag?: string }[]): HashedVersions {
+  return Object.fromEntries(files.map((file) => [file.name, file.etag ?? '']));
+}
 
 df.app.activity(ACTIVITIES.hashSubmittedFiles, { handler: hashSubmittedFiles });

@@ -1,20 +1,21 @@
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
-import { Stage } from '../../domain/stages';
+import { FilesLocation } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
 import { requestOf } from './requestOf';
 
+/** An activity about the request's container in one stage and cycle. */
 export interface StageInput {
   request: LifecycleInput;
-  stage: Stage;
+  at: FilesLocation;
 }
 
 /** Creates the request's container in a stage account; creating one that exists is fine. */
 export const provisionContainer: ActivityHandler = async (input: StageInput): Promise<void> => {
   const deps = await getDependencies();
-  await deps.storage.ensureContainer(containerFor(requestOf(input.request), input.stage));
+  await deps.storage.ensureContainer(containerFor(requestOf(input.request), input.at));
 };
 
 df.app.activity(ACTIVITIES.provisionContainer, { handler: provisionContainer });

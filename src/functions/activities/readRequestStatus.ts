@@ -1,5 +1,7 @@
 import * as df from 'durable-functions';
 import { ActivityHandler } from 'durable-functions';
+import { filesLocationOf } from '../../domain/request';
+import { FilesLocation } from '../../domain/stages';
 import { RequestStatus } from '../../domain/status';
 import { getDependencies } from '../../infra/dependencies';
 import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
@@ -8,12 +10,16 @@ import { readStoredRequest } from '../storedRequest';
 export interface StoredStatus {
   status: RequestStatus;
   resourceVersion: number;
+  /** The submission cycle last submitted (0 before the first submit). */
+  cycle: number;
+  /** Where the files of record are; null once deleted. */
+  filesAt: FilesLocation | null;
 }
 
 /** The orchestrator acts on the stored request, never on an event's word alone. */
 export const readRequestStatus: ActivityHandler = async (input: LifecycleInput): Promise<StoredStatus> => {
-  const { status, resourceVersion } = await readStoredRequest(await getDependencies(), input);
-  return { status, resourceVersion };
+  const request = await readStoredRequest(await getDependencies(), input);
+  return { status: request.status, resourceVersion: request.resourceVersion, cycle: request.reviewCycle ?? 0, filesAt: filesLocationOf(request) };
 };
 
 df.app.activity(ACTIVITIES.readRequestStatus, { handler: readRequestStatus });

@@ -5,7 +5,8 @@ import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { summarizeScan, withScanResult } from '../../domain/scan';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { ACTIVITIES } from '../lifecycleNames';
+import { StageInput } from './provisionContainer';
 import { airlockSettingsOf, scannerOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
 import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
@@ -20,11 +21,11 @@ export type ScanOutcome =
   | { outcome: 'pending'; message: string; timeoutMinutes: number };
 
 /** Runs the configured malware scanner on the in-progress copies and records its report entries. */
-export const requestScan: ActivityHandler = async (input: LifecycleInput): Promise<ScanOutcome> => {
+export const requestScan: ActivityHandler = async ({ request: input, at }: StageInput): Promise<ScanOutcome> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input);
   const scanner = scannerOf(deps, await airlockSettingsOf(deps, input.workspaceId));
-  const entries = await scanner.scanFiles(containerFor(requestOf(input), 'in_progress'), request.files, request.scanReport ?? []);
+  const entries = await scanner.scanFiles(containerFor(requestOf(input), at), request.files, request.scanReport ?? []);
   const stored = await updateStoredRequest(deps, input, (current) =>
     withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), {
       scanReport: entries.reduce(withScanResult, current.scanReport ?? []),

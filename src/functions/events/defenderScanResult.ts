@@ -19,7 +19,7 @@ import {
 import { AirlockRequest, withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { FileScanResult, withScanResult } from '../../domain/scan';
-import { stageAccountFor, storageAccountName } from '../../domain/stages';
+import { parseStageContainerName, stageAccountFor, storageAccountName } from '../../domain/stages';
 import { Dependencies, getDependencies } from '../../infra/dependencies';
 import { epochSeconds, updateStoredRequest } from '../storedRequest';
 import { SCAN_RESULT_EVENT } from '../lifecycleNames';
@@ -47,9 +47,10 @@ export async function defenderScanResult(event: EventGridEvent, client: df.Durab
   }
   const { data, blob, scanFinishedAt } = result;
   const deps = await getDependencies();
-  const found = await deps.store.getById(blob.container);
-  if (!found) {
-    context.warn(`ignoring scan result for ${data.blobUri}: no airlock request '${blob.container}'`);
+  const owner = parseStageContainerName(blob.container);
+  const found = owner && (await deps.store.getById(owner.requestId));
+  if (!owner || !found) {
+    context.warn(`ignoring scan result for ${data.blobUri}: container '${blob.container}' is no airlock request's`);
     return;
   }
 
@@ -60,7 +61,7 @@ export async function defenderScanResult(event: EventGridEvent, client: df.Durab
     deps,
     { requestId: found.id, workspaceId: found.workspaceId, type: found.type },
     (current) => {
-      const decision = decide(current, { data, blob, reading, scanFinishedAt, inProgressAccount: inProgressAccountOf(current, deps) });
+      const decision = decide(current, { data, blob, cycle: owner.cycle, reading, scanFinishedAt, inProgressAccount: inProgressAccountOf(current, deps) });
       latest.decision = decision;
       if (decision.action !== 'record') return undefined;
       return withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), { scanReport: withScanResult(current.scanReport ?? [], decision.entry) });
@@ -86,6 +87,8 @@ export async function defenderScanResult(event: EventGridEvent, client: df.Durab
 interface EventFacts {
   data: DefenderScanResultData;
   blob: BlobLocation;
+  /** the submission cycle named by the blob's container */
+  cycle: number;
   reading: DefenderVerdictReading;
   /** epoch seconds */
   scanFinishedAt: number;
@@ -106,6 +109,9 @@ function decide(request: AirlockRequest, facts: EventFacts): Decision {
   if (request.status !== 'submitted') return { action: 'ignore', reason: `the request is ${request.status}, not submitted` };
   if (blob.accountName !== facts.inProgressAccount) {
     return { action: 'ignore', reason: `the blob is in account '${blob.accountName}', not the request's in-progress account '${facts.inProgressAccount}'` };
+  }
+  if (facts.cycle !== (request.reviewCycle ?? 0)) {
+    return { action: 'ignore', reason: `stale: the blob is in the container of submission ${facts.cycle}; the request is at submission ${request.reviewCycle ?? 0}` };
   }
   const file = request.files.find((candidate) => candidate.name === blob.blobName);
   if (!file) return { action: 'ignore', reason: 'the request has no file of that name' };

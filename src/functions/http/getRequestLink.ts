@@ -36,12 +36,13 @@ export const getRequestLink = answering(async (request: HttpRequest, client: df.
           stage: grant!.stage,
           permissions: grant!.permissions,
           expiresOn: expiresOn.toISOString(),
-          account: storageAccountName(containerFor(current, grant!.stage).account, { treId: deps.config.treId, workspaceId }),
+          cycle: grant!.at.cycle,
+          account: storageAccountName(containerFor(current, grant!.at).account, { treId: deps.config.treId, workspaceId }),
         }),
       ],
     },
   );
-  const container = containerFor(airlockRequest, grant!.stage);
+  const container = containerFor(airlockRequest, grant!.at);
   // The draft container is provisioned by the workflow right after create; making sure here lets a
   // researcher upload the moment the request exists.
   if (grant!.stage === 'draft') await deps.storage.ensureContainer(container);

@@ -7,6 +7,7 @@ import { AirlockRequest } from '../../domain/request';
 import { Caller } from '../../domain/roles';
 import { Dependencies, getDependencies } from '../../infra/dependencies';
 import { REQUEST_UPDATED_EVENT } from '../lifecycleNames';
+import { requireRunningWorkflow } from '../lifecycleWorkflow';
 import { json, notifyLifecycle, readJsonBody, requestIdParam, withActions, workspaceIdParam } from './httpMapping';
 import { authenticate, loadVisibleRequest } from './requestAccess';
 
@@ -23,7 +24,8 @@ export interface ActionContext {
 /**
  * The shape of every action a person takes on a request: authenticate, load, authorize, compute the
  * changed request, store it with an etag check (losing a race is a 409 and changes nothing), then
- * tell the request's orchestration to look at the stored request.
+ * tell the request's orchestration to look at the stored request. Nothing is stored while the
+ * orchestration is not running, since nothing would carry the action out.
  */
 export async function recordAction(
   httpRequest: HttpRequest,
@@ -40,6 +42,7 @@ export async function recordAction(
   for (let attempt = 1; ; attempt++) {
     const request = await loadVisibleRequest(deps, caller, workspaceId, requestId);
     authorize(action, caller, request);
+    if (attempt === 1) await requireRunningWorkflow(client, requestId);
     const now = Math.floor(deps.now().getTime() / 1000);
     const changed = await change({ request, caller, deps, now, body: bodyText });
     try {

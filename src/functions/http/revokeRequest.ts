@@ -1,15 +1,25 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { withStatus } from '../../domain/request';
+import { filesLocationOf, withStatus } from '../../domain/request';
 import { userRefOf } from '../../domain/roles';
 import { parseRevoke } from '../../domain/schemas';
-import { answering } from './httpMapping';
+import { getDependencies } from '../../infra/dependencies';
+import { answering, json, requestIdParam, withActions, workspaceIdParam } from './httpMapping';
 import { recordAction } from './recordAction';
+import { authenticate } from './requestAccess';
 
-/** Recorded as a review with decision `revoked`, as Azure TRE does; the workflow then moves the data out. */
+/** How long the answer waits for the files to leave the approved stage; past it, 202 says they are still leaving. */
+const FILES_GONE_WAIT_MS = 60_000;
+const POLL_INTERVAL_MS = 250;
+
+/**
+ * Recorded as a review with decision `revoked`, as Azure TRE does; the workflow then moves the data
+ * out of the approved stage. The answer waits for that move, because until it ends every link to the
+ * approved files still works: 200 means they are gone from there, 202 that they are still leaving.
+ */
 export const revokeRequest = answering(
-  async (request: HttpRequest, client: df.DurableClient, _context: InvocationContext): Promise<HttpResponseInit> =>
-    recordAction(request, client, 'revoke', async ({ request: airlockRequest, caller, deps, now, body }) => {
+  async (request: HttpRequest, client: df.DurableClient, _context: InvocationContext): Promise<HttpResponseInit> => {
+    const recorded = await recordAction(request, client, 'revoke', async ({ request: airlockRequest, caller, deps, now, body }) => {
       const { reason } = parseRevoke(await body());
       const reviewer = userRefOf(caller);
       return withStatus(airlockRequest, {
@@ -25,7 +35,18 @@ export const revokeRequest = answering(
           ],
         },
       });
-    }),
+    });
+    const deps = await getDependencies();
+    const caller = await authenticate(request, deps, workspaceIdParam(request));
+    const deadline = Date.now() + FILES_GONE_WAIT_MS;
+    for (;;) {
+      const stored = await deps.store.get(workspaceIdParam(request), requestIdParam(request));
+      if (!stored) return recorded;
+      if (filesLocationOf(stored)?.stage !== 'approved') return json(200, withActions(caller, stored));
+      if (Date.now() >= deadline) return json(202, withActions(caller, stored));
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+    }
+  },
 );
 
 df.app.client.http('revokeRequest', {

@@ -1,12 +1,13 @@
 import * as df from 'durable-functions';
 import { OrchestrationContext, OrchestrationHandler, RetryOptions, Task } from 'durable-functions';
+import { FilesLocation, Stage } from '../../domain/stages';
 import { RequestStatus } from '../../domain/status';
-import { Stage } from '../../domain/stages';
+import { ScanSummary } from '../../domain/scan';
+import { userFacingReason } from '../../domain/statusMessages';
 import { HashedVersions } from '../activities/hashSubmittedFiles';
 import { MoveInput } from '../activities/moveFiles';
 import { StoredStatus } from '../activities/readRequestStatus';
 import { ScanOutcome } from '../activities/requestScan';
-import { ScanSummary } from '../../domain/scan';
 import { ACTIVITIES, LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../lifecycleNames';
 
 /**
@@ -26,26 +27,25 @@ function* call<T>(context: OrchestrationContext, activity: string, input: unknow
   return (yield context.df.callActivityWithRetry(activity, ACTIVITY_RETRY, input)) as T;
 }
 
+function* readStored(context: OrchestrationContext, request: LifecycleInput): Generator<Task, StoredStatus, any> {
+  return yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
+}
+
 /**
  * Waits until the stored request leaves `status`. Each RequestUpdated event only says "look": the
  * stored request decides, so a duplicate, late or forged event changes nothing. The stored status is
  * read first, in case the change happened before this wait began.
  */
-function* statusAfter(
-  context: OrchestrationContext,
-  request: LifecycleInput,
-  at: Progress,
-  ...waiting: RequestStatus[]
-): Generator<Task, RequestStatus, any> {
-  let stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
-  while (waiting.includes(stored.status)) {
+function* statusAfter(context: OrchestrationContext, request: LifecycleInput, at: Progress, status: RequestStatus): Generator<Task, StoredStatus, any> {
+  let stored = yield* readStored(context, request);
+  while (stored.status === status) {
     // Whatever was stored since the last look (by the workflow or by a person) goes out as events
     // before the wait, which may be long.
     yield* publishEvents(context, request, at);
     yield context.df.waitForExternalEvent(REQUEST_UPDATED_EVENT);
-    stored = yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
+    stored = yield* readStored(context, request);
   }
-  return stored.status;
+  return stored;
 }
 
 /**
@@ -53,8 +53,8 @@ function* statusAfter(
  * as ScanResult events (Defender), each of which only prompts a fresh read of the stored report.
  * No complete verdict before the deadline fails closed: unscanned data never reaches review.
  */
-function* scanVerdict(context: OrchestrationContext, request: LifecycleInput): Generator<Task, ScanSummary | { outcome: 'timeout'; message: string }, any> {
-  const first = yield* call<ScanOutcome>(context, ACTIVITIES.requestScan, request);
+function* scanVerdict(context: OrchestrationContext, request: LifecycleInput, files: FilesLocation): Generator<Task, ScanSummary | { outcome: 'timeout'; message: string }, any> {
+  const first = yield* call<ScanOutcome>(context, ACTIVITIES.requestScan, { request, at: files });
   if (first.outcome !== 'pending') return first;
   const deadline = new Date(context.df.currentUtcDateTime.getTime() + first.timeoutMinutes * 60_000);
   const timeout = context.df.createTimer(deadline);
@@ -76,18 +76,20 @@ function formatMinutes(minutes: number): string {
   return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }
 
-function* move(context: OrchestrationContext, request: LifecycleInput, from: Stage, to: Stage, versions?: HashedVersions): Generator<Task, void, any> {
-  const input: MoveInput = { request, from, to, versions };
+/**
+ * Moves the files of record from where the store says they are to `stage` of `cycle`. The move
+ * records the new place in the same write as its audit entry, so after a restart a move that
+ * finished is not repeated (its destination may already be a person's to edit).
+ */
+function* moveTo(context: OrchestrationContext, request: LifecycleInput, stored: StoredStatus, stage: Stage, cycle: number, versions?: HashedVersions): Generator<Task, FilesLocation, any> {
+  const to: FilesLocation = { stage, cycle };
+  if (!stored.filesAt) throw new Error(`the request's files were deleted, so they cannot be moved to the ${stage} stage`);
+  const input: MoveInput = { request, from: stored.filesAt, to, versions };
   yield* call(context, ACTIVITIES.moveFiles, input);
+  return to;
 }
 
-function* setStatus(
-  context: OrchestrationContext,
-  request: LifecycleInput,
-  from: RequestStatus,
-  to: RequestStatus,
-  statusMessage?: string,
-): Generator<Task, void, any> {
+function* setStatus(context: OrchestrationContext, request: LifecycleInput, from: RequestStatus, to: RequestStatus, statusMessage?: string): Generator<Task, void, any> {
   yield* call(context, ACTIVITIES.setRequestStatus, { request, from, to, statusMessage });
 }
 
@@ -119,81 +121,101 @@ function* publishRemainingEvents(context: OrchestrationContext, request: Lifecyc
   }
 }
 
+/**
+ * The story of one request, told by its stored status: each status names what the airlock does next.
+ * Because the next step is always read from the store, a workflow started again for a request that
+ * is half-way (after a crash, or by the reconciler) carries on from where the request is.
+ */
 function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, RequestStatus, any> {
-  const progress = (stage: string, awaiting?: string) => {
-    at.step = stage;
-    context.df.setCustomStatus({ stage, ...(awaiting ? { awaiting } : {}) });
+  const progress = (step: string, awaiting?: string) => {
+    at.step = step;
+    context.df.setCustomStatus({ stage: step, ...(awaiting ? { awaiting } : {}) });
   };
 
-  progress('provisioning the draft container');
-  yield* call(context, ACTIVITIES.provisionContainer, { request, stage: 'draft' });
-
-  // One pass per submission: a request returned for changes comes back here.
+  let stored = yield* readStored(context, request);
   for (;;) {
-    progress('draft', 'submit or cancel');
-    const afterDraft = yield* statusAfter(context, request, at, 'draft', 'changes_requested');
-    if (afterDraft === 'cancelled') {
-      progress('deleting the cancelled draft');
-      yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'draft' });
-      return 'cancelled';
-    }
-    if (afterDraft !== 'submitted') return afterDraft;
+    switch (stored.status) {
+      case 'draft': {
+        progress('provisioning the draft container');
+        if (stored.filesAt) yield* call(context, ACTIVITIES.provisionContainer, { request, at: stored.filesAt });
+        progress('draft', 'submit or cancel');
+        stored = yield* statusAfter(context, request, at, 'draft');
+        break;
+      }
 
-    progress('hashing the submitted files');
-    const versions = yield* call<HashedVersions>(context, ACTIVITIES.hashSubmittedFiles, request);
-    progress('moving the files to the in-progress stage');
-    yield* move(context, request, 'draft', 'in_progress', versions);
-
-    progress('checking the content of the files');
-    const checks = yield* call<ScanSummary>(context, ACTIVITIES.checkContent, request);
-    progress('scanning', 'scan verdict');
-    const verdict = checks.outcome === 'threat' ? checks : yield* scanVerdict(context, request);
-    if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new Error(verdict.message);
-    if (verdict.outcome === 'threat') {
-      yield* setStatus(context, request, 'submitted', 'blocking_in_progress', verdict.message);
-      progress('moving the files to quarantine');
-      yield* move(context, request, 'in_progress', 'blocked');
-      yield* setStatus(context, request, 'blocking_in_progress', 'blocked_by_scan', verdict.message);
-      return 'blocked_by_scan';
-    }
-    yield* setStatus(context, request, 'submitted', 'in_review', verdict.message);
-
-    progress('in_review', 'review or cancel');
-    const decision = yield* statusAfter(context, request, at, 'in_review');
-    switch (decision) {
-      case 'cancelled':
-        progress("deleting the cancelled request's files");
-        yield* call(context, ACTIVITIES.deleteStageData, { request, stage: 'in_progress' });
-        return 'cancelled';
-      case 'changes_requested':
-        // The requester edits the same files in the draft stage and submits again.
+      case 'changes_requested': {
+        // The requester edits the files of this submission in the draft container of the next one.
         progress('returning the files to the draft stage');
-        yield* move(context, request, 'in_progress', 'draft');
-        continue;
+        if (stored.filesAt?.stage !== 'draft') yield* moveTo(context, request, stored, 'draft', stored.cycle + 1);
+        progress('draft', 'submit or cancel');
+        stored = yield* statusAfter(context, request, at, 'changes_requested');
+        break;
+      }
+
+      case 'submitted': {
+        const cycle = stored.cycle;
+        progress('hashing the submitted files');
+        const versions = yield* call<HashedVersions>(context, ACTIVITIES.hashSubmittedFiles, request);
+        progress('moving the files to the in-progress stage');
+        const files = stored.filesAt?.stage === 'in_progress' ? stored.filesAt : yield* moveTo(context, request, stored, 'in_progress', cycle, versions);
+
+        progress('checking the content of the files');
+        const checks = yield* call<ScanSummary>(context, ACTIVITIES.checkContent, { request, at: files });
+        progress('scanning', 'scan verdict');
+        const verdict = checks.outcome === 'threat' ? checks : yield* scanVerdict(context, request, files);
+        if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new Error(verdict.message);
+        if (verdict.outcome === 'threat') yield* setStatus(context, request, 'submitted', 'blocking_in_progress', verdict.message);
+        else yield* setStatus(context, request, 'submitted', 'in_review', verdict.message);
+        stored = yield* readStored(context, request);
+        break;
+      }
+
+      case 'blocking_in_progress':
+        progress('moving the files to quarantine');
+        if (stored.filesAt?.stage !== 'blocked') yield* moveTo(context, request, stored, 'blocked', stored.cycle);
+        yield* setStatus(context, request, 'blocking_in_progress', 'blocked_by_scan');
+        return 'blocked_by_scan';
+
+      case 'in_review':
+        progress('in_review', 'review or cancel');
+        stored = yield* statusAfter(context, request, at, 'in_review');
+        break;
+
       case 'rejection_in_progress':
         progress('moving the files to the rejected stage');
-        yield* move(context, request, 'in_progress', 'rejected');
+        if (stored.filesAt?.stage !== 'rejected') yield* moveTo(context, request, stored, 'rejected', stored.cycle);
         yield* setStatus(context, request, 'rejection_in_progress', 'rejected');
         return 'rejected';
+
       case 'approval_in_progress':
         progress('moving the files to the approved stage');
-        yield* move(context, request, 'in_progress', 'approved');
+        if (stored.filesAt?.stage !== 'approved') yield* moveTo(context, request, stored, 'approved', stored.cycle);
         yield* setStatus(context, request, 'approval_in_progress', 'approved');
+        stored = yield* readStored(context, request);
         break;
-      default:
-        return decision;
-    }
-    break;
-  }
 
-  progress('approved', 'revoke');
-  const afterApproval = yield* statusAfter(context, request, at, 'approved');
-  if (afterApproval === 'revoked') {
-    // The status changed when the revoke was recorded; moving the data out ends every link issued.
-    progress('moving the revoked files out of the approved stage');
-    yield* move(context, request, 'approved', 'rejected');
+      case 'approved':
+        progress('approved', 'revoke');
+        stored = yield* statusAfter(context, request, at, 'approved');
+        break;
+
+      case 'revoked':
+        // The status changed when the revoke was recorded; moving the data out ends every link issued.
+        progress('moving the revoked files out of the approved stage');
+        if (stored.filesAt?.stage === 'approved') yield* moveTo(context, request, stored, 'rejected', stored.cycle);
+        return 'revoked';
+
+      case 'cancelled':
+        progress("deleting the cancelled request's files");
+        if (stored.filesAt) yield* call(context, ACTIVITIES.deleteStageData, { request, at: stored.filesAt });
+        return 'cancelled';
+
+      case 'rejected':
+      case 'blocked_by_scan':
+      case 'failed':
+        return stored.status;
+    }
   }
-  return afterApproval;
 }
 
 /**
@@ -209,8 +231,7 @@ export const airlockLifecycle: OrchestrationHandler = function* (context: Orches
   try {
     outcome = yield* lifecycle(context, request, at);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const statusMessage = `The airlock stopped while ${at.step || 'processing the request'}: ${reason}. The files were kept where they were; ask your TRE administrator to investigate.`;
+    const statusMessage = `The airlock stopped while ${at.step || 'processing the request'}: ${userFacingReason(error)}. The files were kept where they were; ask your TRE administrator to investigate.`;
     yield* call(context, ACTIVITIES.failRequest, { request, statusMessage });
     context.df.setCustomStatus({ stage: 'failed' });
     outcome = 'failed';

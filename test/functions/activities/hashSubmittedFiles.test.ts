@@ -1,24 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { IllegalTransitionError, ValidationError } from '../../../src/domain/errors';
+import { IllegalTransitionError } from '../../../src/domain/errors';
 import { AirlockFile, AirlockRequest } from '../../../src/domain/request';
 import { AIRLOCK_SYSTEM } from '../../../src/domain/roles';
-import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
+import { FIRST_DRAFT } from '../../../src/domain/stages';
+import { HashedVersions, hashSubmittedFiles, SubmissionChangedError } from '../../../src/functions/activities/hashSubmittedFiles';
 import { containerFor } from '../../../src/infra/stageStorage';
 import {
   activityContext,
   createStoredRequest,
   lifecycleInputOf,
+  recordSubmission,
   startTestDependencies,
   TestDependencies,
 } from '../../support/azuriteDependencies';
 
-/** The workspace allows three files per request, so the limit is reachable with few uploads. */
-const MAX_FILES = 3;
-
 let env: TestDependencies;
 
 beforeAll(async () => {
-  env = await startTestDependencies({ maxFiles: MAX_FILES });
+  env = await startTestDependencies();
 });
 
 afterAll(async () => {
@@ -44,7 +43,7 @@ async function stored(request: AirlockRequest): Promise<AirlockRequest | undefin
 /** Uploads to the request's draft container; returns name → etag of what was uploaded. */
 async function uploadToDraft(request: AirlockRequest, files: Record<string, Buffer>): Promise<Record<string, string>> {
   const etags: Record<string, string> = {};
-  for (const [name, bytes] of Object.entries(files)) etags[name] = await env.upload(containerFor(request, 'draft'), name, bytes);
+  for (const [name, bytes] of Object.entries(files)) etags[name] = await env.upload(containerFor(request, FIRST_DRAFT), name, bytes);
   return etags;
 }
 
@@ -54,70 +53,76 @@ const submittedFiles = (): Record<string, Buffer> => ({
   'imaging.bin': randomBytes(5 * 1024 * 1024),
 });
 
+/** A request whose draft holds `files`, submitted (the submit handler recorded names and versions). */
+async function submittedWith(files: Record<string, Buffer>): Promise<{ request: AirlockRequest; etags: Record<string, string> }> {
+  const created = await createStoredRequest(env.deps, { status: 'submitted' });
+  const etags = await uploadToDraft(created, files);
+  return { request: await recordSubmission(env.deps, created), etags };
+}
+
 describe('hashSubmittedFiles', () => {
-  test('records the name, size and SHA-256 of every draft file on the submitted request', async () => {
-    const request = await createStoredRequest(env.deps, { status: 'submitted' });
+  test('records the name, size, SHA-256 and version of every submitted file on the request', async () => {
     const files = submittedFiles();
-    await uploadToDraft(request, files);
+    const { request, etags } = await submittedWith(files);
 
     await hashFiles(request);
 
     const after = await stored(request);
     expect(byName(after!.files)).toEqual(
-      Object.entries(files).map(([name, bytes]) => ({ name, size: bytes.length, sha256: sha256(bytes) })),
+      Object.entries(files).map(([name, bytes]) => ({ name, size: bytes.length, sha256: sha256(bytes), etag: etags[name] })),
     );
     expect(after).toMatchObject({ status: 'submitted', updatedBy: AIRLOCK_SYSTEM, resourceVersion: request.resourceVersion + 1 });
     expect(after!.history).toEqual(request.history);
   });
 
   test('returns the etag of each version it hashed, so the move can insist on exactly those bytes', async () => {
-    const request = await createStoredRequest(env.deps, { status: 'submitted' });
-    const etags = await uploadToDraft(request, submittedFiles());
+    const { request, etags } = await submittedWith(submittedFiles());
 
     await expect(hashFiles(request)).resolves.toEqual(etags);
   });
 
-  test('accepts a request with exactly as many files as the workspace allows', async () => {
-    const request = await createStoredRequest(env.deps, { status: 'submitted' });
-    const files = Object.fromEntries(Array.from({ length: MAX_FILES }, (_, i) => [`part-${i}.csv`, Buffer.from(`part ${i}\n`)]));
-    await uploadToDraft(request, files);
+  test('a file uploaded after submit is not part of the request: not hashed, not recorded', async () => {
+    const { request } = await submittedWith({ 'cohort.csv': Buffer.from('a,b\n') });
+    await uploadToDraft(request, { 'late.csv': Buffer.from('uploaded after submit\n') });
 
-    await hashFiles(request);
+    await expect(hashFiles(request)).resolves.toEqual({ 'cohort.csv': request.files[0].etag });
 
-    expect((await stored(request))!.files.map((file) => file.name).sort()).toEqual(Object.keys(files).sort());
+    expect((await stored(request))!.files.map((file) => file.name)).toEqual(['cohort.csv']);
   });
 
-  test('refuses to record files on a request that is no longer submitted, and leaves it as stored', async () => {
+  test('a file replaced after submit stops the request: the submission is no longer what was submitted', async () => {
+    const { request } = await submittedWith(submittedFiles());
+    await uploadToDraft(request, { 'cohort.csv': Buffer.from('patient,age\n1,42\n2,57\n3,99\n') });
+
+    const attempt = hashFiles(request);
+
+    await expect(attempt).rejects.toThrow(SubmissionChangedError);
+    await expect(attempt).rejects.toThrow("file 'cohort.csv' was changed or deleted after the request was submitted");
+    expect(await stored(request)).toEqual(request);
+  });
+
+  test('a file deleted after submit stops the request, naming it', async () => {
+    const { request } = await submittedWith(submittedFiles());
+    await env.deps.storage.deleteFile(containerFor(request, FIRST_DRAFT), 'empty.txt');
+
+    await expect(hashFiles(request)).rejects.toThrow("file 'empty.txt' was changed or deleted after the request was submitted");
+  });
+
+  test('running it again after it finished returns the recorded versions without reading the files', async () => {
+    const { request, etags } = await submittedWith(submittedFiles());
+    await hashFiles(request);
+    await env.deps.storage.deleteContainer(containerFor(request, FIRST_DRAFT));
+
+    await expect(hashFiles(request)).resolves.toEqual(etags);
+  });
+
+  test('refuses a request that is no longer submitted, and leaves it as stored', async () => {
     const request = await createStoredRequest(env.deps, { status: 'in_review' });
-    await uploadToDraft(request, { 'cohort.csv': Buffer.from('late upload\n') });
 
     const attempt = hashFiles(request);
 
     await expect(attempt).rejects.toThrow(IllegalTransitionError);
     await expect(attempt).rejects.toThrow(/submitted request; this one is 'in_review'/);
-    expect(await stored(request)).toEqual(request);
-  });
-
-  test('a submitted request whose draft container is empty fails with "Request has no files"', async () => {
-    const request = await createStoredRequest(env.deps, { status: 'submitted' });
-    await env.deps.storage.ensureContainer(containerFor(request, 'draft'));
-
-    const attempt = hashFiles(request);
-
-    await expect(attempt).rejects.toThrow(ValidationError);
-    await expect(attempt).rejects.toThrow(/^Request has no files/);
-    expect(await stored(request)).toEqual(request);
-  });
-
-  test('more files than the workspace allows fails naming the limit, and records nothing', async () => {
-    const request = await createStoredRequest(env.deps, { status: 'submitted' });
-    const files = Object.fromEntries(Array.from({ length: MAX_FILES + 1 }, (_, i) => [`part-${i}.csv`, Buffer.from(`part ${i}\n`)]));
-    await uploadToDraft(request, files);
-
-    const attempt = hashFiles(request);
-
-    await expect(attempt).rejects.toThrow(ValidationError);
-    await expect(attempt).rejects.toThrow(`Request has ${MAX_FILES + 1} files; this workspace allows at most ${MAX_FILES} files per request`);
     expect(await stored(request)).toEqual(request);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConflictError } from '../../../src/domain/errors';
 import { AirlockRequest } from '../../../src/domain/request';
-import { Stage } from '../../../src/domain/stages';
+import { FilesLocation, Stage } from '../../../src/domain/stages';
 import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
 import { IntegrityError, moveFiles } from '../../../src/functions/activities/moveFiles';
 import { containerFor } from '../../../src/infra/stageStorage';
@@ -9,6 +9,7 @@ import {
   activityContext,
   createStoredRequest,
   lifecycleInputOf,
+  recordSubmission,
   startTestDependencies,
   TestDependencies,
 } from '../../support/azuriteDependencies';
@@ -27,12 +28,15 @@ function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** Every stage of the first submission. */
+const at = (stage: Stage): FilesLocation => ({ stage, cycle: 1 });
+
 function move(request: AirlockRequest, from: Stage, to: Stage, versions?: HashedVersions): Promise<{ moved: number }> {
-  return moveFiles({ request: lifecycleInputOf(request), from, to, versions }, activityContext('moveFiles'));
+  return moveFiles({ request: lifecycleInputOf(request), from: at(from), to: at(to), versions }, activityContext('moveFiles'));
 }
 
 async function namesIn(request: AirlockRequest, stage: Stage): Promise<string[]> {
-  return (await env.deps.storage.listFiles(containerFor(request, stage))).map((file) => file.name).sort();
+  return (await env.deps.storage.listFiles(containerFor(request, at(stage)))).map((file) => file.name).sort();
 }
 
 const researcherFiles = (): Record<string, Buffer> => ({
@@ -43,8 +47,9 @@ const researcherFiles = (): Record<string, Buffer> => ({
 
 /** A request submitted as the lifecycle does it: files uploaded to the draft, then hashed. */
 async function submittedWith(files: Record<string, Buffer>): Promise<{ request: AirlockRequest; versions: HashedVersions }> {
-  const request = await createStoredRequest(env.deps, { status: 'submitted' });
-  for (const [name, bytes] of Object.entries(files)) await env.upload(containerFor(request, 'draft'), name, bytes);
+  const created = await createStoredRequest(env.deps, { status: 'submitted' });
+  for (const [name, bytes] of Object.entries(files)) await env.upload(containerFor(created, at('draft')), name, bytes);
+  const request = await recordSubmission(env.deps, created);
   const versions: HashedVersions = await hashSubmittedFiles(lifecycleInputOf(request), activityContext('hashSubmittedFiles'));
   return { request, versions };
 }
@@ -57,24 +62,27 @@ describe('moveFiles', () => {
     await expect(move(request, 'draft', 'in_progress', versions)).resolves.toEqual({ moved: 3 });
 
     for (const [name, bytes] of Object.entries(files)) {
-      expect((await env.download(containerFor(request, 'in_progress'), name)).equals(bytes)).toBe(true);
+      expect((await env.download(containerFor(request, at('in_progress')), name)).equals(bytes)).toBe(true);
     }
-    expect(await env.containerExists(containerFor(request, 'draft'))).toBe(false);
+    expect(await env.containerExists(containerFor(request, at('draft')))).toBe(false);
   });
 
-  test('a file uploaded to the draft after submit is not part of the request: not moved, and not deleted either', async () => {
+  test('a file uploaded to the draft after submit is not part of the request: not moved, and gone with the draft, named in the audit log', async () => {
     const { request, versions } = await submittedWith({ 'cohort.csv': Buffer.from('a,b\n') });
-    await env.upload(containerFor(request, 'draft'), 'late.csv', Buffer.from('uploaded after submit'));
+    await env.upload(containerFor(request, at('draft')), 'late.csv', Buffer.from('uploaded after submit'));
 
     await expect(move(request, 'draft', 'in_progress', versions)).resolves.toEqual({ moved: 1 });
 
     expect(await namesIn(request, 'in_progress')).toEqual(['cohort.csv']);
-    expect(await namesIn(request, 'draft')).toEqual(['late.csv']);
+    expect(await env.containerExists(containerFor(request, at('draft')))).toBe(false);
+    const moved = (await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.moved');
+    expect(moved).toEqual([expect.objectContaining({ detail: expect.objectContaining({ from: 'draft', to: 'in_progress', discardedNotPartOfRequest: ['late.csv'] }) })]);
+    expect(await env.deps.store.get(request.workspaceId, request.id)).toMatchObject({ filesAt: at('in_progress') });
   });
 
   test('a request that records no files moves nothing and deletes nothing', async () => {
     const request = await createStoredRequest(env.deps, { status: 'submitted' });
-    await env.upload(containerFor(request, 'draft'), 'data.csv', Buffer.from('x'));
+    await env.upload(containerFor(request, at('draft')), 'data.csv', Buffer.from('x'));
     await expect(move(request, 'draft', 'in_progress')).rejects.toThrow(IntegrityError);
     expect(await namesIn(request, 'draft')).toEqual(['data.csv']);
   });
@@ -87,7 +95,30 @@ describe('moveFiles', () => {
     await expect(move(request, 'draft', 'in_progress', versions)).resolves.toEqual({ moved: 3 });
 
     expect(await namesIn(request, 'in_progress')).toEqual(Object.keys(files).sort());
-    expect((await env.download(containerFor(request, 'in_progress'), 'imaging.bin')).equals(files['imaging.bin'])).toBe(true);
+    expect((await env.download(containerFor(request, at('in_progress')), 'imaging.bin')).equals(files['imaging.bin'])).toBe(true);
+  });
+
+  test('a move killed after it was recorded, before its source was deleted, only finishes deleting the source when run again', async () => {
+    const files = researcherFiles();
+    const { request, versions } = await submittedWith(files);
+    await move(request, 'draft', 'in_progress', versions);
+    // As if the process died between recording the move and deleting the draft container.
+    await env.upload(containerFor(request, at('draft')), 'cohort.csv', Buffer.from('left behind'));
+
+    await expect(move(request, 'draft', 'in_progress', versions)).resolves.toEqual({ moved: 3 });
+
+    expect(await env.containerExists(containerFor(request, at('draft')))).toBe(false);
+    expect((await env.download(containerFor(request, at('in_progress')), 'cohort.csv')).equals(files['cohort.csv'])).toBe(true);
+    expect((await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.moved')).toHaveLength(1);
+  });
+
+  test('a move that does not start where the files are recorded is refused, and nothing is touched', async () => {
+    const { request, versions } = await submittedWith(researcherFiles());
+
+    await expect(move(request, 'in_progress', 'approved', versions)).rejects.toThrow(
+      'the files are recorded at the draft stage (cycle 1), not at the in_progress stage (cycle 1) where this move starts',
+    );
+    expect(await namesIn(request, 'draft')).toEqual(['cohort.csv', 'empty.txt', 'imaging.bin']);
   });
 
   test('later moves (no versions) carry the files on to the approved stage in the workspace account', async () => {
@@ -98,22 +129,22 @@ describe('moveFiles', () => {
     await expect(move(request, 'in_progress', 'approved')).resolves.toEqual({ moved: 3 });
 
     // An approved import lands in the workspace's own account, not a core one.
-    const approved = env.blobContainer('stalimappwsws01', request.id);
+    const approved = env.blobContainer('stalimappwsws01', `${request.id}-1`);
     expect((await approved.getBlobClient('cohort.csv').downloadToBuffer()).equals(files['cohort.csv'])).toBe(true);
-    expect(await env.containerExists(containerFor(request, 'in_progress'))).toBe(false);
+    expect(await env.containerExists(containerFor(request, at('in_progress')))).toBe(false);
   });
 
   test('a file re-uploaded after it was hashed is not moved, and the draft is kept', async () => {
     const { request, versions } = await submittedWith(researcherFiles());
     const replaced = Buffer.from('patient,age\n1,42\n2,57\n3,99\n');
-    await env.upload(containerFor(request, 'draft'), 'cohort.csv', replaced);
+    await env.upload(containerFor(request, at('draft')), 'cohort.csv', replaced);
 
     const attempt = move(request, 'draft', 'in_progress', versions);
 
     await expect(attempt).rejects.toThrow(ConflictError);
     await expect(attempt).rejects.toThrow(/cohort\.csv in \S+ changed since it was checked/);
     expect(await namesIn(request, 'draft')).toEqual(['cohort.csv', 'empty.txt', 'imaging.bin']);
-    expect((await env.download(containerFor(request, 'draft'), 'cohort.csv')).equals(replaced)).toBe(true);
+    expect((await env.download(containerFor(request, at('draft')), 'cohort.csv')).equals(replaced)).toBe(true);
     expect(await namesIn(request, 'in_progress')).not.toContain('cohort.csv');
   });
 
@@ -121,7 +152,7 @@ describe('moveFiles', () => {
     const files = researcherFiles();
     const { request } = await submittedWith(files);
     const replaced = Buffer.from('not what was submitted\n');
-    await env.upload(containerFor(request, 'draft'), 'cohort.csv', replaced);
+    await env.upload(containerFor(request, at('draft')), 'cohort.csv', replaced);
 
     const attempt = move(request, 'draft', 'in_progress');
 
@@ -136,13 +167,13 @@ describe('moveFiles', () => {
     const files = researcherFiles();
     const { request, versions } = await submittedWith(files);
     await move(request, 'draft', 'in_progress', versions);
-    await env.upload(containerFor(request, 'in_progress'), 'imaging.bin', 'tampered');
+    await env.upload(containerFor(request, at('in_progress')), 'imaging.bin', 'tampered');
 
-    const attempt = move(request, 'draft', 'in_progress', versions);
+    const attempt = move(request, 'in_progress', 'approved');
 
     await expect(attempt).rejects.toThrow(IntegrityError);
     await expect(attempt).rejects.toThrow(
-      `file 'imaging.bin' changed while moving to the in_progress stage: SHA-256 ${sha256('tampered')} instead of ${sha256(files['imaging.bin'])}`,
+      `file 'imaging.bin' changed while moving to the approved stage: SHA-256 ${sha256('tampered')} instead of ${sha256(files['imaging.bin'])}`,
     );
   });
 
@@ -155,7 +186,7 @@ describe('moveFiles', () => {
         { name: 'ghost.csv', size: 6, sha256: sha256('ghost\n') },
       ],
     });
-    await env.upload(containerFor(request, 'draft'), 'present.csv', present);
+    await env.upload(containerFor(request, at('draft')), 'present.csv', present);
 
     const attempt = move(request, 'draft', 'in_progress');
 
@@ -167,7 +198,7 @@ describe('moveFiles', () => {
   test('a recorded file without a SHA-256 is refused, not moved unverified, and the draft is kept', async () => {
     const legacy = Buffer.from('recorded before hashing existed\n');
     const request = await createStoredRequest(env.deps, { status: 'submitted', files: [{ name: 'legacy.csv', size: legacy.length }] });
-    await env.upload(containerFor(request, 'draft'), 'legacy.csv', legacy);
+    await env.upload(containerFor(request, at('draft')), 'legacy.csv', legacy);
 
     const attempt = move(request, 'draft', 'in_progress');
 

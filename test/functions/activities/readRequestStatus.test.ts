@@ -27,17 +27,29 @@ function readStatus(input: LifecycleInput): Promise<StoredStatus> {
 }
 
 describe('readRequestStatus', () => {
-  test('returns the stored status and resource version, and nothing else', async () => {
+  test('returns the stored status, resource version, submission cycle and where the files are, and nothing else', async () => {
     const request = await createStoredRequest(env.deps, { status: 'in_review' });
 
-    await expect(readStatus(lifecycleInputOf(request))).resolves.toEqual({ status: 'in_review', resourceVersion: request.resourceVersion });
+    await expect(readStatus(lifecycleInputOf(request))).resolves.toEqual({
+      status: 'in_review',
+      resourceVersion: request.resourceVersion,
+      cycle: 1,
+      filesAt: { stage: 'in_progress', cycle: 1 },
+    });
+  });
+
+  test('a request stored before files were located has its files in the first draft', async () => {
+    const { filesAt: _dropped, ...legacy } = await createStoredRequest(env.deps, { status: 'draft' });
+    const request = await env.deps.store.replace(legacy);
+
+    await expect(readStatus(lifecycleInputOf(request))).resolves.toMatchObject({ cycle: 0, filesAt: { stage: 'draft', cycle: 1 } });
   });
 
   test('sees a change a reviewer stored after the request was first read', async () => {
     const request = await createStoredRequest(env.deps, { status: 'in_review' });
     await env.deps.store.replace(withStatus(request, { to: 'approval_in_progress', trigger: 'approve', actor: REVIEWER, now: request.updatedWhen + 60 }));
 
-    await expect(readStatus(lifecycleInputOf(request))).resolves.toEqual({
+    await expect(readStatus(lifecycleInputOf(request))).resolves.toMatchObject({
       status: 'approval_in_progress',
       resourceVersion: request.resourceVersion + 1,
     });

@@ -72,6 +72,8 @@ interface RequestOptions {
   /** the scan report; by default a pending Defender entry per file */
   scanReport?: FileScanResult[];
   status?: 'submitted' | 'in_review';
+  /** the submission cycle (1 unless a resubmission is meant) */
+  cycle?: number;
 }
 
 async function storedRequest(options: RequestOptions): Promise<AirlockRequest> {
@@ -89,7 +91,11 @@ async function storedRequest(options: RequestOptions): Promise<AirlockRequest> {
     trigger: 'submit',
     actor: RESEARCHER,
     now: SUBMITTED_AT,
-    changes: { files: options.files.map((name) => ({ name, size: 10, sha256: 'a'.repeat(64) })), scanReport: options.scanReport ?? options.files.map(pendingEntry) },
+    changes: {
+      files: options.files.map((name) => ({ name, size: 10, sha256: 'a'.repeat(64) })),
+      scanReport: options.scanReport ?? options.files.map(pendingEntry),
+      reviewCycle: options.cycle ?? 1,
+    },
   });
   if (options.status === 'in_review') request = withStatus(request, { to: 'in_review', trigger: 'system', actor: RESEARCHER, now: SUBMITTED_AT + 5 });
   return store.create(request);
@@ -109,7 +115,7 @@ interface ScanEventOptions {
 /** The event exactly as Azure delivers it (Event Grid schema, `Microsoft.Security.MalwareScanningResult`). */
 function scanEvent(request: Pick<AirlockRequest, 'id'>, name: string, options: ScanEventOptions = {}): EventGridEvent {
   const account = options.account ?? IN_PROGRESS_ACCOUNT;
-  const container = options.container ?? request.id;
+  const container = options.container ?? `${request.id}-1`;
   const data: DefenderScanResultData = {
     correlationId: randomUUID(),
     blobUri: options.blobUri ?? `https://${account}.blob.core.windows.net/${container}/${name}`,
@@ -192,7 +198,7 @@ test('clean: the pending entry becomes clean, bound to the same blob version, an
 
 test('a percent-encoded blob URI names the same file', async () => {
   const request = await storedRequest({ files: ['raw/survey results.csv'] });
-  const blobUri = `https://${IN_PROGRESS_ACCOUNT}.blob.core.windows.net/${request.id}/raw/survey%20results.csv`;
+  const blobUri = `https://${IN_PROGRESS_ACCOUNT}.blob.core.windows.net/${request.id}-1/raw/survey%20results.csv`;
   await deliver(scanEvent(request, 'raw/survey results.csv', { blobUri }));
   expect(defenderEntry(await reread(request), 'raw/survey results.csv')?.verdict).toBe('clean');
 });
@@ -251,6 +257,16 @@ test('delayed (SAM259215): still pending with the delay noted, nobody is told; t
 test('a verdict for another version of the blob (stale eTag) changes nothing', async () => {
   const request = await storedRequest({ files: ['a.csv'] });
   await expectIgnored(request, scanEvent(request, 'a.csv', { eTag: '0x8DCOLDERVERSION', scanResultType: 'No threats found' }), /stale/);
+});
+
+test("a verdict about the previous submission's container (a resubmitted request) changes nothing", async () => {
+  const request = await storedRequest({ files: ['a.csv'], cycle: 2 });
+  await expectIgnored(request, scanEvent(request, 'a.csv', { container: `${request.id}-1` }), /stale: the blob is in the container of submission 1/);
+});
+
+test('a container that is no request of the airlock is ignored', async () => {
+  const request = await storedRequest({ files: ['a.csv'] });
+  await expectIgnored(request, scanEvent(request, 'a.csv', { container: 'not-a-request' }), /is no airlock request's/);
 });
 
 test('a duplicate delivery changes nothing in the store; it nudges the orchestration again', async () => {

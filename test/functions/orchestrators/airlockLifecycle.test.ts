@@ -4,6 +4,7 @@
  * story it checks; assertions are on the activities the workflow ran and where it ended.
  */
 import '../../../src/functions/orchestrators/airlockLifecycle';
+import { FilesLocation } from '../../../src/domain/stages';
 import { RequestStatus } from '../../../src/domain/status';
 import { ACTIVITIES, LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../../../src/functions/lifecycleNames';
 import { LocalDurableBackend } from '../../../src/local/durableBackend';
@@ -15,6 +16,9 @@ const REQUEST: LifecycleInput = { requestId: '5a7e2b8c-0000-4000-8000-0000000000
 class ScriptedAirlock {
   status: RequestStatus = 'draft';
   version = 0;
+  /** the submission cycle last submitted, and where the files are (as moveFiles records them) */
+  cycle = 0;
+  filesAt: FilesLocation | null = { stage: 'draft', cycle: 1 };
   statusMessage?: string;
   calls: string[] = [];
   /** the `afterSeq` of every publish call */
@@ -44,18 +48,24 @@ class ScriptedAirlock {
     const map = new Map<string, Registration>([
       [LIFECYCLE_ORCHESTRATOR, registrations.get(LIFECYCLE_ORCHESTRATOR)!],
       activity(ACTIVITIES.provisionContainer, () => undefined),
-      activity(ACTIVITIES.readRequestStatus, () => ({ status: this.status, resourceVersion: this.version })),
+      activity(ACTIVITIES.readRequestStatus, () => ({ status: this.status, resourceVersion: this.version, cycle: this.cycle, filesAt: this.filesAt })),
       activity(ACTIVITIES.hashSubmittedFiles, () => ({ 'a.csv': '"etag-1"' })),
-      activity(ACTIVITIES.moveFiles, () => ({ moved: 1 })),
+      activity(ACTIVITIES.moveFiles, (input) => {
+        this.filesAt = input.to;
+        return { moved: 1 };
+      }),
       activity(ACTIVITIES.checkContent, () => this.contentChecks),
       activity(ACTIVITIES.requestScan, () => this.scan),
       activity(ACTIVITIES.readScanOutcome, () => this.report),
       activity(ACTIVITIES.setRequestStatus, (input) => {
         if (this.status !== input.from && this.status !== input.to) throw new Error(`stored status is ${this.status}`);
-        this.store(input.to, input.statusMessage);
+        // As the real activity: finishing a move keeps the message unless there is a new one.
+        this.store(input.to, input.statusMessage ?? this.statusMessage);
         return input.to;
       }),
-      activity(ACTIVITIES.deleteStageData, () => undefined),
+      activity(ACTIVITIES.deleteStageData, () => {
+        this.filesAt = null;
+      }),
       activity(ACTIVITIES.publishAuditEvents, (input) => {
         this.published.push(input.afterSeq);
         return this.version;
@@ -69,6 +79,8 @@ class ScriptedAirlock {
   }
 
   store(status: RequestStatus, message?: string) {
+    // As the submit handler does: the draft being prepared becomes the submission.
+    if (status === 'submitted' && this.filesAt?.stage === 'draft') this.cycle = this.filesAt.cycle;
     this.status = status;
     this.statusMessage = message;
     this.version++;
@@ -77,6 +89,13 @@ class ScriptedAirlock {
   async start() {
     await this.backend.startNew(LIFECYCLE_ORCHESTRATOR, { instanceId: REQUEST.requestId, input: REQUEST });
     await this.settle();
+  }
+
+  /** What the reconciler or a TRE administrator does after the workflow was lost in a crash. */
+  async restartWorkflow() {
+    await this.backend.terminate(REQUEST.requestId, 'lost in a crash');
+    this.calls = [];
+    await this.start();
   }
 
   /** A person's action as an HTTP handler records it: store first, then tell the workflow. */
@@ -115,9 +134,9 @@ class ScriptedAirlock {
 }
 
 function label(name: string, input: any): string {
-  if (name === ACTIVITIES.moveFiles) return `moveFiles ${input.from}→${input.to}`;
+  if (name === ACTIVITIES.moveFiles) return `moveFiles ${input.from.stage}→${input.to.stage}`;
   if (name === ACTIVITIES.setRequestStatus) return `setRequestStatus ${input.from}→${input.to}`;
-  if (name === ACTIVITIES.deleteStageData || name === ACTIVITIES.provisionContainer) return `${name} ${input.stage}`;
+  if (name === ACTIVITIES.deleteStageData || name === ACTIVITIES.provisionContainer) return `${name} ${input.at.stage}`;
   return name;
 }
 
@@ -210,7 +229,9 @@ test('a copy that keeps failing is retried, then the request is failed with a re
   for (let i = 0; i < 6 && airlock.status !== 'failed'; i++) await airlock.advance(1);
   expect(airlock.calls.filter((call) => call.startsWith('moveFiles'))).toHaveLength(4);
   expect(airlock.status).toBe('failed');
-  expect(airlock.statusMessage).toMatch(/while moving the files to the in-progress stage: .*stalimiplocal unreachable: ECONNREFUSED/);
+  expect(airlock.statusMessage).toMatch(/while moving the files to the in-progress stage: stage storage stalimiplocal unreachable: ECONNREFUSED\. The files/);
+  // The activity's stack travelled with the failure; people read the reason only.
+  expect(airlock.statusMessage).not.toMatch(/\n|\bat \S+ \(|\/test\/|Activity function/);
   expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'failed' });
 });
 
@@ -250,6 +271,60 @@ test('a change stored before the workflow reached its wait is not missed', async
   airlock.store('submitted');
   await airlock.start();
   expect(airlock.status).toBe('in_review');
+});
+
+describe('a workflow started again after a crash carries on from the stored request', () => {
+  test('killed after the approval move was recorded: the move is not repeated, the request is approved', async () => {
+    const airlock = await inReview();
+    airlock.store('approval_in_progress');
+    airlock.filesAt = { stage: 'approved', cycle: 1 };
+    await airlock.restartWorkflow();
+    expect(airlock.callsAfterStart()).toEqual(['setRequestStatus approval_in_progress→approved']);
+    expect(airlock.status).toBe('approved');
+    expect(airlock.runtime.customStatus).toEqual({ stage: 'approved', awaiting: 'revoke' });
+  });
+
+  test('killed during the approval move: the move runs again, then the request is approved', async () => {
+    const airlock = await inReview();
+    airlock.store('approval_in_progress');
+    await airlock.restartWorkflow();
+    expect(airlock.callsAfterStart()).toEqual(['moveFiles in_progress→approved', 'setRequestStatus approval_in_progress→approved']);
+  });
+
+  test('killed after the files were returned for changes: the requester\'s draft is left alone', async () => {
+    const airlock = await inReview();
+    await airlock.act('changes_requested');
+    expect(airlock.filesAt).toEqual({ stage: 'draft', cycle: 2 });
+    await airlock.restartWorkflow();
+    expect(airlock.callsAfterStart()).toEqual([]);
+    await airlock.act('submitted');
+    expect(airlock).toMatchObject({ status: 'in_review', cycle: 2, filesAt: { stage: 'in_progress', cycle: 2 } });
+  });
+
+  test('killed while submitted, after the move to in-progress: checks and scan run, no second move', async () => {
+    const airlock = new ScriptedAirlock();
+    airlock.store('submitted');
+    airlock.filesAt = { stage: 'in_progress', cycle: 1 };
+    await airlock.start();
+    expect(airlock.callsAfterStart()).toEqual(['hashSubmittedFiles', 'checkContent', 'requestScan', 'setRequestStatus submitted→in_review']);
+  });
+
+  test('killed after a cancel was stored: the files are deleted and the workflow ends', async () => {
+    const airlock = await inReview();
+    airlock.store('cancelled');
+    await airlock.restartWorkflow();
+    expect(airlock.callsAfterStart()).toEqual(['deleteStageData in_progress']);
+    expect(airlock.filesAt).toBeNull();
+    expect(airlock.runtime.output).toBe('cancelled');
+  });
+
+  test('a request that ended needs nothing: the workflow ends at once', async () => {
+    const airlock = await inReview();
+    await airlock.act('rejection_in_progress');
+    await airlock.restartWorkflow();
+    expect(airlock.callsAfterStart()).toEqual([]);
+    expect(airlock.runtime.output).toBe('rejected');
+  });
 });
 
 describe('events', () => {
