@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { guardBlobNames } from './blobNameGuard';
 import { guardCopySources } from './copySourceGuard';
 import { makeStoreDurable, LokiMetadataStore } from './durableLoki';
 
@@ -126,6 +127,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
       : [blob.metadataStore, blob.extentMetadataStore, table.metadataStore].map((store: LokiMetadataStore) => makeStoreDurable(store, { fsync: metadataSaves === 'fsync' }));
   let blobOrigin = '';
   guardCopySources(blob.httpServer, () => blobOrigin);
+  guardBlobNames(blob.httpServer);
   await blob.start();
   try {
     await table.start();

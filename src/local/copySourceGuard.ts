@@ -11,8 +11,8 @@
  * fails. Requests authorized with the account key (the airlock's own identity on the local host) pass
  * unchanged, as Shared Key may read a same-account source in Azure too.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { answerStorageError } from './storageErrorResponse';
 
 /** How long the source check may take before the copy is refused as unverifiable. */
 const SOURCE_CHECK_TIMEOUT_MS = 10_000;
@@ -76,17 +76,7 @@ export async function verifyCopySource(copySource: string, sourceAuthorization: 
 }
 
 function refuse(res: ServerResponse, refusal: Refusal): void {
-  const requestId = randomUUID();
-  const body =
-    '<?xml version="1.0" encoding="utf-8"?><Error><Code>CannotVerifyCopySource</Code>' +
-    `<Message>${refusal.message}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
-  res.writeHead(refusal.status, {
-    'content-type': 'application/xml',
-    'x-ms-error-code': 'CannotVerifyCopySource',
-    'x-ms-request-id': requestId,
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
+  answerStorageError(res, refusal.status, 'CannotVerifyCopySource', refusal.message);
 }
 
 function singleHeader(req: IncomingMessage, name: string): string | undefined {

@@ -62,6 +62,8 @@ export interface HttpHost {
   /** Stops accepting connections, closes idle keep-alive sockets, resolves once the server is closed. */
   close(): Promise<void>;
   readonly origin: string;
+  /** The context of one invocation of any trigger, with durable clients pointed back at this host. */
+  contextFor(registration: Registration): InvocationContext;
 }
 
 interface FunctionRoute {
@@ -196,6 +198,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
 
   return {
     server,
+    contextFor: invocationContextFor,
     get origin() {
       return origin;
     },

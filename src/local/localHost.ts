@@ -16,6 +16,7 @@ import { installFunctionsCore, registrations } from './functionsCore';
 import { formatLogLine } from './localLog';
 import { LOCAL_STATE_STORE_FILE } from './localStateStore';
 import { createHttpHost } from './httpHost';
+import { LocalTimers } from './timerTriggers';
 import { LOCAL_EVENT_TOPIC_PATH, LocalEventTopic, localEventSubscriptions, parseWebhooks } from './localEventTopic';
 import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
 
@@ -169,6 +170,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     // Resumes every persisted instance: work scheduled before a stop runs again, due timers fire.
     await durable.start();
     closeOnFailure.unshift(() => durable.stop());
+    // Timer functions run once now: after a crash, the reconciler makes the store and the workflows agree.
+    const timers = new LocalTimers({ registrations, contextFor: (registration) => host.contextFor(registration), log });
+    await timers.start();
+    closeOnFailure.unshift(() => timers.stop());
 
     return {
       scanning: scanning.description,
@@ -185,6 +190,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       async close() {
         // First, so no delivery is attempted to the functions of a host that is going away.
         await eventsTopic.close();
+        await timers.stop();
         await host.close();
         // Work still running after the grace period is dropped here and run again on the next start.
         await durable.stop({ graceMs: 10_000 });

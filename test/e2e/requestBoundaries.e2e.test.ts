@@ -54,6 +54,7 @@ describe('names are data, never paths', () => {
     ['sub%2F..%2Fa.txt', /'\.' or '\.\.' folder/],
     ['report%E2%80%AEtxt.exe', /direction-changing/],
     ['cafe%CC%81.txt', /NFC/],
+    ['dir%2F', /ends with '\/'/],
   ])('a file named %s is refused at submit, naming it, and nothing changes', async (encodedName, reason) => {
     const { id, link } = await draft();
     expect(await putRaw(link, 'fine.csv', 'a,b\n')).toBe(201);
@@ -76,6 +77,18 @@ describe('names are data, never paths', () => {
 
     expect((await api.call('POST', `${base}/${id}/submit`, t.alice)).status).toBe(400);
     expect((await downloadFromContainer(victim.link, 'victim.csv')).content.toString()).toBe('carl,secret\n');
+  });
+
+  test('a name with a control character is refused by the storage, as Azure refuses it, and the draft still submits', async () => {
+    const { id, link } = await draft();
+    expect(await putRaw(link, 'fine.csv', 'a,b\n')).toBe(201);
+    const [root, sas] = link.split('?');
+    const refused = await fetch(`${root}/a%01b.txt?${sas}`, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('x-ms-error-code')).toBe('InvalidResourceName');
+
+    expect((await listContainer(link)).names).toEqual(['fine.csv']);
+    expect((await api.call('POST', `${base}/${id}/submit`, t.alice)).status).toBe(200);
   });
 
   test('two files that differ only in Unicode form or case are refused together', async () => {
