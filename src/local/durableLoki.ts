@@ -15,8 +15,7 @@
  * (`<file>~`, then renamed over `<file>`), so a crash mid-save keeps the previous version.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { replaceFileDurably } from './durableFile';
 
 /** The part of a LokiJS database this relies on (lokijs 1.5, as Azurite 3.37 uses it). */
 interface LokiDatabase {
@@ -74,7 +73,8 @@ export function makeStoreDurable(store: LokiMetadataStore, options: DurableLokiO
     },
     async (serialized) => {
       try {
-        await writeReplacing(db.filename, serialized, options.fsync);
+        // Loki's own scheme (`<file>~`, then rename), so Azurite reads it back unchanged.
+        await replaceFileDurably(db.filename, `${db.filename}~`, serialized, options.fsync);
       } catch (error) {
         // Not on disk: the next save must write it again.
         for (const collection of db.collections) collection.dirty = true;
@@ -202,24 +202,3 @@ class GroupCommit {
   }
 }
 
-/** Loki's own scheme (`<file>~`, then rename), so Azurite reads it back unchanged. */
-async function writeReplacing(file: string, content: string, fsync: boolean): Promise<void> {
-  const temporary = `${file}~`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(content, 'utf8');
-    if (fsync) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, file);
-  if (fsync) {
-    // The rename itself is durable only once the directory is.
-    const directory = await open(dirname(file), 'r');
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
-  }
-}

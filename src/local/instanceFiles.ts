@@ -1,12 +1,14 @@
 /**
  * One JSON file per orchestration instance, `<dir>/<instanceId>.json`. A write goes to a temporary
- * file that is then renamed over the old one, so a crash mid-write leaves the previous version
- * intact; writes of one instance are queued so an older snapshot can never land after a newer one.
+ * file that is flushed and then renamed over the old one, so a crash or a power cut mid-write leaves
+ * the previous version intact; writes of one instance are queued so an older snapshot can never
+ * land after a newer one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InstanceRecord, isInstanceRecord } from './durableInstance';
+import { replaceFileDurably } from './durableFile';
 import { formatLogLine, LocalLog } from './localLog';
 
 const RECORD_SUFFIX = '.json';
@@ -58,8 +60,7 @@ export class InstanceFiles {
     const target = join(this.directory, instanceId + RECORD_SUFFIX);
     const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await writeFile(temporary, snapshot, 'utf8');
-      await rename(temporary, target);
+      await replaceFileDurably(target, temporary, snapshot);
     } catch (error) {
       await rm(temporary, { force: true }).catch(() => undefined);
       throw error;

@@ -65,6 +65,8 @@ export interface LocalTimersOptions {
   contextFor: (registration: Registration) => InvocationContext;
   log: LocalLog;
   now?: () => Date;
+  /** Where `AzureWebJobs.<name>.Disabled` is read; the process environment by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class LocalTimers {
@@ -74,8 +76,12 @@ export class LocalTimers {
 
   constructor(private readonly options: LocalTimersOptions) {}
 
+  /** Timer functions, less those switched off with the app setting `AzureWebJobs.<name>.Disabled`, as in Azure. */
   private get timerFunctions(): Registration[] {
-    return [...this.options.registrations.values()].filter((registration) => triggerOf(registration).type === 'timerTrigger');
+    const env = this.options.env ?? process.env;
+    return [...this.options.registrations.values()].filter(
+      (registration) => triggerOf(registration).type === 'timerTrigger' && !/^(true|1)$/i.test(env[`AzureWebJobs.${registration.name}.Disabled`] ?? ''),
+    );
   }
 
   /** Runs every timer function once now (past due), then on its schedule. Resolves when the first runs are done. */

@@ -3,11 +3,11 @@
  * content checks, and Defender for Storage, whose verdicts arrive as Event Grid events delivered to
  * the host's webhook exactly as Azure sends them. No unsafe file ever reaches in_review.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { AirlockClient, localTokens, uploadToContainer } from '../support/airlockClient';
+import { AirlockClient, localCoreToken, localTokens, uploadToContainer } from '../support/airlockClient';
 import { describeWithClamd, EICAR, RunningClamd, startClamd } from '../support/clamd';
 import { publishToLocalHost } from '../support/eventGridPublisher';
 import { LocalHostProcess, startLocalHostProcess } from '../support/localHostProcess';
@@ -68,13 +68,34 @@ function stageBlobs(host: LocalHostProcess) {
   };
 }
 
+const CLAMD_MAX_FILE_SIZE_MB = 64;
+const PDF_HEADER_THEN_ELF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]), Buffer.alloc(4096)]);
+
+/**
+ * A zip of about 1 MB whose one member expands to 70 MiB (past clamd's MaxFileSize of 64M) and ends
+ * in EICAR: clamd 1.4 skips the member and answers OK (Cisco-Talos/clamav#633). Random blocks keep
+ * the compression under the 100:1 zip-bomb limit.
+ */
+function zipWithMemberBeyondClamd(): Buffer {
+  const block = () => Buffer.concat([randomBytes(12 * 1024), Buffer.alloc(1024 * 1024 - 12 * 1024)]);
+  const member = Buffer.concat([...Array.from({ length: 70 }, block), EICAR]);
+  return buildZip([{ name: 'measurements.bin', content: member }]);
+}
+
 describeWithClamd('ClamAV and the content checks', () => {
   let clamd: RunningClamd;
   let session: Session;
 
   beforeAll(async () => {
-    clamd = await startClamd({ maxFileSizeMb: 64 });
-    session = await openSession({ AIRLOCK_CLAMD: clamd.address, AIRLOCK_MAX_FILE_SIZE_MB: '1' });
+    clamd = await startClamd({ maxFileSizeMb: CLAMD_MAX_FILE_SIZE_MB });
+    session = await openSession({
+      AIRLOCK_CLAMD: clamd.address,
+      AIRLOCK_MAX_FILE_SIZE_MB: '1',
+      // What startClamd writes into clamd.conf, stated as docs/clamav.md asks.
+      AIRLOCK_CLAMD_MAX_FILE_SIZE_MB: String(CLAMD_MAX_FILE_SIZE_MB),
+      AIRLOCK_CLAMD_STREAM_MAX_LENGTH_MB: String(CLAMD_MAX_FILE_SIZE_MB),
+      AIRLOCK_CLAMD_MAX_SCAN_SIZE_MB: '4095',
+    });
   }, 90_000);
   afterAll(async () => {
     await session?.host.stop();
@@ -110,6 +131,9 @@ describeWithClamd('ClamAV and the content checks', () => {
     ['an over-size file', { 'big.csv': Buffer.alloc(2 * 1024 * 1024, 'a') }, /big\.csv: .*(size|larger|limit)/i],
     ['a disallowed type', { 'anim.gif': Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1') }, /anim\.gif: .*(not allowed|allow)/i],
     ['a renamed executable', { 'data.csv': Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]) }, /data\.csv: .*execut/i],
+    ['a PDF header followed by an executable', { 'paper.pdf': PDF_HEADER_THEN_ELF }, /paper\.pdf: an executable program \(ELF\) is hidden inside this PDF/],
+    ['an SVG with a script', { 'plot.svg': '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' }, /plot\.svg: the SVG has a script element/],
+    ['HTML saved as .txt', { 'notes.txt': '<!doctype html><html><body><script>alert(1)</script></body></html>' }, /notes\.txt: the content is HTML .*not plain text/],
   ];
 
   test.each(unsafe)('%s is blocked by scan with the reason, never in review', async (_case, files, reason) => {
@@ -119,8 +143,31 @@ describeWithClamd('ClamAV and the content checks', () => {
     expect(request.statusMessage).toMatch(reason);
     expect(request.history.map((h: any) => h.properties.status)).not.toContain('in_review');
     expect((await session.api.call('GET', `${base}/${id}/link`, session.bob)).status).toBe(400);
-    expect(await stageBlobs(session.host).names('stalimblockedlocal', id)).toEqual(Object.keys(files));
+    expect(await stageBlobs(session.host).names('stalimblockedlocal', `${id}-1`)).toEqual(Object.keys(files));
   }, 60_000);
+
+  test('settings the scanner cannot honour are refused, and an archive member clamd would skip is blocked even at the highest allowed limit', async () => {
+    const admin = await (await localCoreToken(session.host.dataDir))('ada', 'TREAdmin');
+    const settingsPath = `/workspaces/${WS}/airlock-settings`;
+    const before = (await session.api.call('GET', settingsPath, admin)).body.workspace.airlock;
+
+    const refused = await session.api.call('PUT', settingsPath, admin, { ...before, maxFileSizeMb: 51_200 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/^body\.maxFileSizeMb is 51200, but the malware scanner, ClamAV \(clamd MaxFileSize 64M.*can fully scan files of at most 64 MiB/);
+    expect((await session.api.call('GET', settingsPath, admin)).body.workspace.airlock).toEqual(before);
+
+    const raised = await session.api.call('PUT', settingsPath, admin, { ...before, maxFileSizeMb: CLAMD_MAX_FILE_SIZE_MB });
+    expect(raised.status).toBe(200);
+    try {
+      const id = await submit(session, { 'bundle.zip': zipWithMemberBeyondClamd() });
+      const request = await settled(session, id, 60_000);
+      expect(request.status).toBe('blocked_by_scan');
+      expect(request.statusMessage).toMatch(/bundle\.zip: member measurements\.bin cannot be fully scanned: it expands to 70 MiB, and ClamAV/);
+    } finally {
+      const current = (await session.api.call('GET', settingsPath, admin)).body.workspace.airlock;
+      await session.api.call('PUT', settingsPath, admin, { ...current, maxFileSizeMb: before.maxFileSizeMb });
+    }
+  }, 90_000);
 
   // Last in this block: it stops the shared clamd.
   test('clamd gone: the scan is retried, then the request fails closed and its files stay in the in-progress stage', async () => {
@@ -132,7 +179,7 @@ describeWithClamd('ClamAV and the content checks', () => {
     const request = await settled(session, id, 60_000);
     expect(request.status).toBe('failed');
     expect(request.statusMessage).toMatch(/while scanning: .*clamd/i);
-    expect(await stageBlobs(session.host).names('stalimiplocal', id)).toEqual(['results.csv']);
+    expect(await stageBlobs(session.host).names('stalimiplocal', `${id}-1`)).toEqual(['results.csv']);
   }, 90_000);
 });
 
@@ -165,13 +212,13 @@ describe('Defender for Storage verdicts through Event Grid', () => {
   function scanResult(target: { id: string; name: string; etag: string; sha256: string }, result: { type: string; malware?: string[]; reason?: string; etag?: string }) {
     return {
       id: randomUUID(),
-      subject: `storageAccounts/stalimiplocal/containers/${target.id}/blobs/${target.name}`,
+      subject: `storageAccounts/stalimiplocal/containers/${target.id}-1/blobs/${target.name}`,
       eventType: 'Microsoft.Security.MalwareScanningResult',
       eventTime: new Date().toISOString(),
       dataVersion: '1.0',
       data: {
         correlationId: randomUUID(),
-        blobUri: `${storage.origin}/stalimiplocal/${target.id}/${target.name}`,
+        blobUri: `${storage.origin}/stalimiplocal/${target.id}-1/${target.name}`,
         eTag: result.etag ?? target.etag,
         scanFinishedTimeUtc: new Date().toISOString(),
         scanResultType: result.type,
@@ -194,7 +241,7 @@ describe('Defender for Storage verdicts through Event Grid', () => {
     const request = await settled(session, target.id);
     expect(request.status).toBe('blocked_by_scan');
     expect(request.statusMessage).toContain('DOS/EICAR_Test_File');
-    expect(await storage.names('stalimblockedlocal', target.id)).toEqual(['data.csv']);
+    expect(await storage.names('stalimblockedlocal', `${target.id}-1`)).toEqual(['data.csv']);
   });
 
   test.each([
@@ -242,7 +289,7 @@ describe('Defender for Storage verdicts through Event Grid', () => {
     const request = await settled(session, target.id, (TIMEOUT_SECONDS + 15) * 1000);
     expect(request.status).toBe('failed');
     expect(request.statusMessage).toContain(`no scan result within ${TIMEOUT_SECONDS} s`);
-    expect(await storage.names('stalimiplocal', target.id)).toEqual(['data.csv']);
+    expect(await storage.names('stalimiplocal', `${target.id}-1`)).toEqual(['data.csv']);
   }, 60_000);
 
   test('both Event Grid validation handshakes are answered', async () => {

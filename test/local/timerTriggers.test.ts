@@ -41,6 +41,15 @@ describe('LocalTimers', () => {
     expect(calls).toEqual([{ isPastDue: true, schedule: { adjustForDST: false }, scheduleStatus: {} }]);
   });
 
+  test('a function switched off with AzureWebJobs.<name>.Disabled does not run', async () => {
+    let runs = 0;
+    const registrations = new Map([['reconcile', timerFunction('reconcile', '0 */5 * * * *', async () => void runs++)]]);
+    const timers = new LocalTimers({ registrations, contextFor, log: () => undefined, env: { 'AzureWebJobs.reconcile.Disabled': 'true' } });
+    await timers.start();
+    await timers.stop();
+    expect(runs).toBe(0);
+  });
+
   test('a failing timer function is logged and does not stop the host', async () => {
     const logs: string[] = [];
     const registrations = new Map([['broken', timerFunction('broken', '0 */5 * * * *', async () => Promise.reject(new Error('store down')))]]);

@@ -8,6 +8,7 @@ import { AIRLOCK_SYSTEM, userRefOf } from '../../domain/roles';
 import { parseCreateRequest } from '../../domain/schemas';
 import { getDependencies } from '../../infra/dependencies';
 import { LIFECYCLE_ORCHESTRATOR, LifecycleInput } from '../lifecycleNames';
+import { workflowStateOf } from '../lifecycleWorkflow';
 import { answering, json, notifyLifecycle, readJsonBody, withActions, workspaceIdParam } from './httpMapping';
 import { airlockSettingsOf } from '../airlockSettings';
 import { authenticate } from './requestAccess';
@@ -27,6 +28,8 @@ export const createRequest = answering(
     try {
       await notifyLifecycle(() => client.startNew(LIFECYCLE_ORCHESTRATOR, { instanceId: draft.id, input }).then(() => undefined), 'The request');
     } catch (error) {
+      // The reconciler may have started it first (it starts the workflow of any request that has none).
+      if ((await workflowStateOf(client, draft.id).catch(() => undefined))?.running) return json(201, withActions(caller, draft));
       // Without its workflow the draft could never move: record why, so nobody waits on it.
       const failed = withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now, statusMessage: 'The airlock could not start processing this request; create a new one' });
       await deps.store.replace(failed, auditOfChange(draft, failed));
