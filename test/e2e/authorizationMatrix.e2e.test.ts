@@ -7,7 +7,7 @@
  * must not have. Deny by default means zero unexpected allows; the matrix also wants zero
  * unexpected denies.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -270,13 +270,23 @@ async function startWorkflow(request: AirlockRequest): Promise<void> {
   if (recovered.status !== 202) throw new Error(`could not start the workflow of a seeded '${request.status}' request: ${recovered.status} ${JSON.stringify(recovered.body)}`);
 }
 
-/** One small file in the request's draft container, put there with the account key, so a submit is not refused for "no files". */
-async function putDraftFile(request: AirlockRequest): Promise<void> {
-  const account = storageAccountName(stageAccountFor(request.type, 'draft'), { treId, workspaceId: request.workspaceId });
+const FILE = { name: 'data.csv', content: 'a,b\n1,2\n' };
+
+/** One small file where the request's files are, put there with the account key, so a submit is not refused for "no files". */
+async function putFile(request: AirlockRequest): Promise<void> {
+  const at = request.filesAt!;
+  const account = storageAccountName(stageAccountFor(request.type, at.stage), { treId, workspaceId: request.workspaceId });
   const service = new BlobServiceClient(`${blobOrigin}/${account}`, new StorageSharedKeyCredential(account, accountKeys[account]));
-  const container = service.getContainerClient(`${request.id}-${request.filesAt?.cycle ?? 1}`);
+  const container = service.getContainerClient(`${request.id}-${at.cycle}`);
   await container.createIfNotExists();
-  await container.getBlockBlobClient('data.csv').upload('a,b\n1,2\n', 8);
+  await container.getBlockBlobClient(FILE.name).upload(FILE.content, FILE.content.length);
+}
+
+/** An approved request's file, there and recorded, so a revoke can move it out of the approved stage. */
+async function putApprovedFile(request: AirlockRequest): Promise<AirlockRequest> {
+  await putFile(request);
+  const sha256 = createHash('sha256').update(FILE.content).digest('hex');
+  return store.replace({ ...request, files: [{ name: FILE.name, size: FILE.content.length, sha256 }] });
 }
 
 // ---- expectations, from the domain ----
@@ -393,8 +403,14 @@ async function observeAction(cell: Cell, action: ActionEndpoint, request: Airloc
   } else if (expectation.outcome === 'allow' && allowedByApi) {
     const target = action.target(request, caller);
     if (stored.etag === request.etag) observation.problems.push('allowed, but the stored request did not change');
-    if (stored.status !== target) observation.problems.push(`stored status '${stored.status}', domain says '${target}'`);
-    if (stored.resourceVersion !== request.resourceVersion + 1) observation.problems.push(`stored resourceVersion ${stored.resourceVersion}, expected ${request.resourceVersion + 1}`);
+    // The action is the change right after the version acted on; the workflow (running, since an action
+    // is refused without one) may have recorded its own next steps since.
+    const change = stored.history.find((item) => item.resourceVersion === request.resourceVersion);
+    if (change?.properties.previousStatus !== request.status || change?.properties.status !== target) {
+      observation.problems.push(`the change after version ${request.resourceVersion} is ${JSON.stringify(change?.properties)}, domain says '${request.status}' → '${target}'`);
+    }
+    // A revoke answers once the workflow has moved the files out of the approved stage.
+    if (action.action === 'revoke' && stored.filesAt?.stage !== 'rejected') observation.problems.push(`revoked, but the files are at ${JSON.stringify(stored.filesAt)}`);
     if (response.status === 200 && response.body?.airlockRequest?.status !== target) {
       observation.problems.push(`answered status '${response.body?.airlockRequest?.status}', domain says '${target}'`);
     }
@@ -520,8 +536,9 @@ test('every endpoint × role set × status × requester-or-not answers exactly a
   await inPool(actionCells, CONCURRENCY, (cell) =>
     guarded(cell, async () => {
       const action = ACTION_ENDPOINTS.find((a) => a.endpoint === cell.endpoint)!;
-      const request = await seed(cell.status);
-      if (action.action === 'submit' && (cell.status === 'draft' || cell.status === 'changes_requested')) await putDraftFile(request);
+      let request = await seed(cell.status);
+      if (action.action === 'submit' && (cell.status === 'draft' || cell.status === 'changes_requested')) await putFile(request);
+      if (action.action === 'revoke' && cell.status === 'approved') request = await putApprovedFile(request);
       const expected = expectationFor(cell, request);
       if (isAllow(expected.outcome)) await startWorkflow(request);
       const current = (await store.get(WS, request.id)) ?? request;
