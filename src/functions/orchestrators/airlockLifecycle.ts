@@ -93,6 +93,12 @@ function* setStatus(context: OrchestrationContext, request: LifecycleInput, from
   yield* call(context, ACTIVITIES.setRequestStatus, { request, from, to, statusMessage });
 }
 
+/** Ends an `*_in_progress` status: the files go to `stage` (unless a run before a restart moved them), then the status follows. */
+function* settleIn(context: OrchestrationContext, request: LifecycleInput, stored: StoredStatus, stage: Stage, to: RequestStatus): Generator<Task, void, any> {
+  if (stored.filesAt?.stage !== stage) yield* moveTo(context, request, stored, stage, stored.cycle);
+  yield* setStatus(context, request, stored.status, to);
+}
+
 /** The step the workflow is at (named in the failure message if it fails there), and the last audit entry published as an event. */
 interface Progress {
   step: string;
@@ -172,8 +178,7 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
 
       case 'blocking_in_progress':
         progress('moving the files to quarantine');
-        if (stored.filesAt?.stage !== 'blocked') yield* moveTo(context, request, stored, 'blocked', stored.cycle);
-        yield* setStatus(context, request, 'blocking_in_progress', 'blocked_by_scan');
+        yield* settleIn(context, request, stored, 'blocked', 'blocked_by_scan');
         return 'blocked_by_scan';
 
       case 'in_review':
@@ -183,14 +188,12 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
 
       case 'rejection_in_progress':
         progress('moving the files to the rejected stage');
-        if (stored.filesAt?.stage !== 'rejected') yield* moveTo(context, request, stored, 'rejected', stored.cycle);
-        yield* setStatus(context, request, 'rejection_in_progress', 'rejected');
+        yield* settleIn(context, request, stored, 'rejected', 'rejected');
         return 'rejected';
 
       case 'approval_in_progress':
         progress('moving the files to the approved stage');
-        if (stored.filesAt?.stage !== 'approved') yield* moveTo(context, request, stored, 'approved', stored.cycle);
-        yield* setStatus(context, request, 'approval_in_progress', 'approved');
+        yield* settleIn(context, request, stored, 'approved', 'approved');
         stored = yield* readStored(context, request);
         break;
 
