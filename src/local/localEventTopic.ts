@@ -1,8 +1,10 @@
 /**
  * The local host's stand-in for the airlock's Event Grid custom topic (CloudEvents 1.0 schema):
  * `POST /runtime/eventgrid/topics/airlock-events`, authenticated with `aeg-sas-key` as a topic's
- * access key is, answered 200 as soon as the events are accepted. Its event subscriptions are
- * delivered in the background, as Event Grid delivers them:
+ * access key is, answered 200 once the events are accepted: with a directory, written to its journal
+ * on disk (eventJournal.ts), so an accepted event is delivered even if the host dies first, as Event
+ * Grid keeps what it accepted. Its event subscriptions are delivered in the background, as Event
+ * Grid delivers them:
  *
  * - the eventGrid-trigger functions named in LOCAL_EVENT_SUBSCRIBERS, through this host's own
  *   `/runtime/webhooks/eventgrid` endpoint (eventGridDelivery.ts), so they run exactly as any
@@ -18,6 +20,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EVENT_GRID_WEBHOOK_PATH } from './eventGridDelivery';
+import { EventJournal } from './eventJournal';
 import { Registration } from './functionsCore';
 import type { ExtraRoute, ExtraRouteResult } from './httpHost';
 import { formatLogLine, LocalLog } from './localLog';
@@ -57,6 +60,8 @@ export interface LocalEventTopicOptions {
   delivery?: Partial<DeliveryPolicy>;
   /** Events waiting per subscription; beyond it newly published events are dropped for that subscription. */
   queueLimit?: number;
+  /** Where accepted events are kept until every subscription has taken them; without it, in memory only. */
+  directory?: string;
 }
 
 export interface EventSubscription {
@@ -69,6 +74,12 @@ export interface EventSubscription {
 
 /** A CloudEvent as published, fields as sent; only the required attributes are checked. */
 type PublishedEvent = Record<string, unknown> & { id: string };
+
+/** An event and its place in the topic's journal. */
+interface QueuedEvent {
+  event: PublishedEvent;
+  position: number;
+}
 
 class BadPublish extends Error {
   constructor(
@@ -86,6 +97,7 @@ export class LocalEventTopic {
   private readonly queueLimit: number;
   private readonly subscriptions: SubscriptionDelivery[] = [];
   private readonly closing = new AbortController();
+  private journal = EventJournal.inMemory();
 
   constructor(private readonly options: LocalEventTopicOptions) {
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...options.delivery };
@@ -93,27 +105,44 @@ export class LocalEventTopic {
     this.routes = [{ method: 'POST', path: LOCAL_EVENT_TOPIC_PATH, handle: async (req, body) => this.accept(req.headers, body) }];
   }
 
-  /** Delivers every event published from now on to this endpoint. */
-  subscribe(subscription: EventSubscription): void {
-    const delivery = new SubscriptionDelivery(subscription, this.policy, this.queueLimit, this.closing.signal, this.options.log);
+  /**
+   * Opens the journal (with a directory) and subscribes each endpoint, resuming where it stopped:
+   * what was accepted before a crash and not yet taken is delivered first.
+   */
+  async start(subscriptions: readonly EventSubscription[]): Promise<void> {
+    if (this.options.directory) this.journal = await EventJournal.open(this.options.directory, subscriptions.map((subscription) => subscription.name));
+    for (const subscription of subscriptions) this.subscribe(subscription, await this.journal.resume(subscription.name));
+    this.journal.releaseLoaded();
+  }
+
+  /** Delivers every event published from now on to this endpoint (after `pending`, when resuming). */
+  subscribe(subscription: EventSubscription, resume: { position: number; pending: PublishedEvent[] } = { position: 0, pending: [] }): void {
+    const journal = this.journal;
+    const taken = (position: number) =>
+      journal.saveCursor(subscription.name, position).catch((error) => this.options.log(formatLogLine('warn', `events: could not record delivery to ${subscription.name}`, error)));
+    const delivery = new SubscriptionDelivery(subscription, this.policy, this.queueLimit, this.closing.signal, this.options.log, taken);
     this.subscriptions.push(delivery);
+    delivery.enqueue(resume.pending.map((event, index) => ({ event, position: resume.position + index })));
     delivery.start();
   }
 
-  /** Stops delivering: retries waiting and events not yet delivered are abandoned, and logged. */
+  /** Stops delivering: events not yet delivered are logged, and (with a directory) delivered after the next start. */
   async close(): Promise<void> {
     this.closing.abort();
     await Promise.all(this.subscriptions.map((subscription) => subscription.stopped()));
   }
 
-  private accept(headers: IncomingHttpHeaders, body: Buffer): ExtraRouteResult {
+  private async accept(headers: IncomingHttpHeaders, body: Buffer): Promise<ExtraRouteResult> {
     try {
       if (!sameSecret(headerOf(headers, 'aeg-sas-key'), this.options.key)) {
         throw new BadPublish(401, 'Unauthorized', 'the aeg-sas-key header is missing or is not the key of this topic');
       }
       if (this.closing.signal.aborted) throw new BadPublish(503, 'ServiceUnavailable', 'the local host is stopping');
       const events = publishedEvents(headers, body);
-      for (const subscription of this.subscriptions) subscription.enqueue(events);
+      // On disk before the 200: the publisher then counts them as published.
+      const first = await this.journal.append(events);
+      const queued = events.map((event, index) => ({ event, position: first + index }));
+      for (const subscription of this.subscriptions) subscription.enqueue(queued);
       this.options.log(formatLogLine('info', `events: topic accepted ${events.length} event(s): ${summarizeIds(events)}`));
       return { status: 200 };
     } catch (error) {
@@ -190,7 +219,7 @@ type AttemptOutcome = { ok: true } | { ok: false; retry: boolean; reason: string
  * while there is something to do; `enqueue` wakes it.
  */
 class SubscriptionDelivery {
-  private readonly queue: PublishedEvent[] = [];
+  private readonly queue: QueuedEvent[] = [];
   private state: 'validating' | 'active' | 'rejected' = 'validating';
   private worker: Promise<void> | undefined;
 
@@ -200,6 +229,8 @@ class SubscriptionDelivery {
     private readonly queueLimit: number,
     private readonly closing: AbortSignal,
     private readonly log: LocalLog,
+    /** Told the journal position after each event taken or given up. */
+    private readonly taken: (nextPosition: number) => unknown,
   ) {
     if (!subscription.validate) this.state = 'active';
   }
@@ -208,13 +239,13 @@ class SubscriptionDelivery {
     this.wake();
   }
 
-  enqueue(events: readonly PublishedEvent[]): void {
+  enqueue(events: readonly QueuedEvent[]): void {
     if (this.state === 'rejected') return;
     const room = Math.max(0, this.queueLimit - this.queue.length);
     const dropped = events.slice(room);
     this.queue.push(...events.slice(0, room));
     if (dropped.length) {
-      this.log(formatLogLine('warn', `events: ${this.subscription.name} has ${this.queue.length} events waiting; dropped ${dropped.length}: ${summarizeIds(dropped)}`));
+      this.log(formatLogLine('warn', `events: ${this.subscription.name} has ${this.queue.length} events waiting; dropped ${dropped.length}: ${summarizeIds(dropped.map(({ event }) => event))}`));
     }
     this.wake();
   }
@@ -223,7 +254,7 @@ class SubscriptionDelivery {
   async stopped(): Promise<void> {
     await this.worker;
     if (this.queue.length) {
-      this.log(formatLogLine('warn', `events: stopping; ${this.queue.length} event(s) not delivered to ${this.subscription.name}: ${summarizeIds(this.queue)}`));
+      this.log(formatLogLine('warn', `events: stopping; ${this.queue.length} event(s) not yet delivered to ${this.subscription.name}: ${summarizeIds(this.queue.map(({ event }) => event))}`));
       this.queue.length = 0;
     }
   }
@@ -261,11 +292,12 @@ class SubscriptionDelivery {
       this.log(formatLogLine('info', `events: ${this.subscription.name} passed the validation handshake`));
     }
     while (this.queue.length && !this.closing.aborted) {
-      const event = this.queue[0];
+      const { event, position } = this.queue[0];
       const outcome = await this.withRetries(`event ${event.id}`, (attempt) => this.post(event, attempt));
       if (this.closing.aborted) return;
       if (!outcome.ok) this.log(formatLogLine('error', `events: ${this.subscription.name} did not take event ${event.id}, given up: ${outcome.reason}`));
       this.queue.shift();
+      this.taken(position + 1);
     }
   }
 

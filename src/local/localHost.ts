@@ -119,7 +119,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     require('../index');
     const durable = new LocalDurableBackend({ registrations, historyDir: join(dataDir, 'durable'), log });
     let issuer: LocalIssuer | undefined;
-    const eventsTopic = new LocalEventTopic({ key: state.eventsTopicKey, log });
+    const eventsTopic = new LocalEventTopic({ key: state.eventsTopicKey, log, directory: join(dataDir, 'events') });
     const host = createHttpHost({
       registrations,
       durable,
@@ -133,7 +133,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const origin = await host.listen(options.port);
     closeOnFailure.unshift(() => host.close());
     closeOnFailure.unshift(() => eventsTopic.close());
-    for (const subscription of localEventSubscriptions(origin, registrations, eventWebhooks)) eventsTopic.subscribe(subscription);
+    await eventsTopic.start(localEventSubscriptions(origin, registrations, eventWebhooks));
     // The issuer URL names the port, so it is known only once the host listens.
     issuer = await LocalIssuer.open(dataDir, `${origin}/local-issuer`);
     await writeIssuerInfo(dataDir, issuer.issuer);

@@ -21,7 +21,7 @@ export const INVARIANTS = {
   3: "files are in exactly their status's stage and nowhere else",
   4: 'stored bytes hash to the recorded and uploaded sha256',
   5: 'the audit chain verifies and agrees with the status',
-  6: 'no event id carries two changes; every event has its audit entry',
+  6: 'no event id carries two changes; every event has its audit entry, every audit entry its event',
 } as const;
 export type InvariantNumber = keyof typeof INVARIANTS;
 
@@ -245,9 +245,14 @@ export class InvariantChecker {
         );
       }
     }
+    // The audit log is the outbox: a stored change whose event never arrives was lost on the way.
     const undelivered: string[] = [];
     for (const [requestId, seen] of observed) {
-      for (const entry of seen.audit?.entries ?? []) if (!byId.has(`${requestId}:${entry.seq}`)) undelivered.push(`${requestId}:${entry.seq} (${entry.action})`);
+      for (const entry of seen.audit?.entries ?? []) {
+        const delivered = byId.has(`${requestId}:${entry.seq}`);
+        this.check(delivered, 6, undefined, `audit entry ${entry.seq} (${entry.action}) was stored but its event ${requestId}:${entry.seq} never arrived`, requestId);
+        if (!delivered) undelivered.push(`${requestId}:${entry.seq} (${entry.action})`);
+      }
     }
     return undelivered;
   }

@@ -1,7 +1,10 @@
 import { app, InvocationContext } from '@azure/functions';
 import type { IncomingMessage } from 'node:http';
 import { createServer, Server } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AirlockCloudEvent } from '../../src/domain/airlockEvents';
 import { EventGridEventPublisher } from '../../src/infra/events/eventGridEventPublisher';
 import { LocalDurableBackend } from '../../src/local/durableBackend';
@@ -267,8 +270,65 @@ describe('bounded queue and close', () => {
     const started = Date.now();
     await small.close();
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(ownLogs.some((line) => line.includes('2 event(s) not delivered to webhook stuck: req-e:1, req-e:2'))).toBe(true);
+    expect(ownLogs.some((line) => line.includes('2 event(s) not yet delivered to webhook stuck: req-e:1, req-e:2'))).toBe(true);
     await stuck.close();
+  });
+});
+
+describe('accepted events kept on disk', () => {
+  const publishTo = (topic: LocalEventTopic, seqs: number[], requestId = 'req-j') =>
+    topic.routes[0].handle(
+      { headers: { 'content-type': 'application/cloudevents-batch+json', 'aeg-sas-key': 'k' } } as unknown as IncomingMessage,
+      Buffer.from(JSON.stringify(seqs.map((seq) => ({ ...airlockEvent(requestId, seq), specversion: '1.0' })))),
+    );
+
+  test('events accepted before the host died are delivered after it starts again, in order, and only those not yet taken', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'airlock-events-'));
+    const down = await startReceiver({ handshake: 'echo', holdUntil: new Promise<void>(() => undefined) });
+    const first = new LocalEventTopic({ key: 'k', log: () => undefined, delivery: FAST_DELIVERY, directory });
+    await first.start([{ name: 'webhook consumer', endpoint: down.url, validate: true }]);
+    expect((await publishTo(first, [1, 2, 3])).status).toBe(200);
+    await waitFor(() => down.posts.length === 1, 'the first event to be held');
+    // The host dies here: nothing is closed, nothing more is delivered.
+    await down.close();
+
+    const consumer = await startReceiver({ handshake: 'echo' });
+    const second = new LocalEventTopic({ key: 'k', log: () => undefined, delivery: FAST_DELIVERY, directory });
+    await second.start([{ name: 'webhook consumer', endpoint: consumer.url, validate: true }]);
+    await waitFor(() => consumer.posts.length === 3, 'the three accepted events after the restart');
+    expect(consumer.posts.map((post) => post.id)).toEqual(['req-j:1', 'req-j:2', 'req-j:3']);
+    await second.close();
+
+    // Everything was taken: the next start empties the journal, and delivers only what is new.
+    const third = new LocalEventTopic({ key: 'k', log: () => undefined, delivery: FAST_DELIVERY, directory });
+    await third.start([{ name: 'webhook consumer', endpoint: consumer.url, validate: true }]);
+    expect(readFileSync(join(directory, 'accepted.jsonl'), 'utf8')).toBe('');
+    expect((await publishTo(third, [4])).status).toBe(200);
+    await waitFor(() => consumer.posts.length === 4, 'the new event');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(consumer.posts.map((post) => post.id)).toEqual(['req-j:1', 'req-j:2', 'req-j:3', 'req-j:4']);
+    await third.close();
+    await consumer.close();
+  });
+
+  test('a journal line cut short by a crash is dropped, and later events are whole lines', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'airlock-events-'));
+    const consumer = await startReceiver({ handshake: 'star' });
+    const subscription = { name: 'webhook consumer', endpoint: consumer.url, validate: true };
+    const before = new LocalEventTopic({ key: 'k', log: () => undefined, delivery: FAST_DELIVERY, directory });
+    await before.start([subscription]);
+    await before.close();
+    // The host died while appending its second event: one whole line, then half of one.
+    writeFileSync(join(directory, 'accepted.jsonl'), `${JSON.stringify({ ...airlockEvent('req-k', 1), specversion: '1.0' })}\n{"id":"req-k:2","sou`);
+
+    const topic = new LocalEventTopic({ key: 'k', log: () => undefined, delivery: FAST_DELIVERY, directory });
+    await topic.start([subscription]);
+    expect((await publishTo(topic, [3], 'req-k')).status).toBe(200);
+    await waitFor(() => consumer.posts.length === 2, 'the whole event, then the new one');
+    expect(consumer.posts.map((post) => post.id)).toEqual(['req-k:1', 'req-k:3']);
+    expect(readFileSync(join(directory, 'accepted.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(['req-k:1', 'req-k:3']);
+    await topic.close();
+    await consumer.close();
   });
 });
 
