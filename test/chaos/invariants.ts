@@ -61,9 +61,15 @@ export class InvariantChecker {
   async run(deliveriesSoFar: readonly DeliveredEvent[]): Promise<InvariantReport> {
     // Taken before any audit log is read, so every event judged had its chance to be in the log read.
     const deliveries = [...deliveriesSoFar];
-    const listed = await this.get(`${BASE}`, 'olga');
     const observed = new Map<string, Observed>();
-    for (const item of listed.body?.airlockRequests ?? []) observed.set(item.airlockRequest.id, { request: item.airlockRequest });
+    // Every page: a create retried after a kill may have made more requests than lifecycles.
+    let continuationToken: string | undefined;
+    do {
+      const query = `?pageSize=100${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`;
+      const listed = await this.get(`${BASE}${query}`, 'olga');
+      for (const item of listed.body?.airlockRequests ?? []) observed.set(item.airlockRequest.id, { request: item.airlockRequest });
+      continuationToken = listed.body?.continuationToken;
+    } while (continuationToken);
     for (const record of this.ledger.lifecycles) {
       for (const problem of record.problems) this.check(false, 2, record, `the client could not complete the lifecycle (${record.plan.ending}): ${problem}`);
       if (!record.requestId || observed.has(record.requestId)) continue;
