@@ -1,5 +1,5 @@
 // Airlock: TRE core. One resource group holds the core network (unless the TRE brings its own), the
-// Function App (user-assigned identity, Flex Consumption, Node 20, private host storage), Application
+// Function App (user-assigned identity, Flex Consumption, Node 22, private host storage), Application
 // Insights and Log Analytics, Cosmos DB (serverless, private), the two custom Event Grid topics
 // (Defender scan results; airlock events in CloudEvents schema) with dead-lettering and alerts, and the
 // five core stage accounts. Workspaces are deployed separately with workspace.bicep, fed by the

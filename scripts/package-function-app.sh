@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The deployable package of the Function App (docs/deploy.md): host.json, package.json and its lock,
-# the compiled app (dist/src, without the local host), and the production dependencies only.
+# the compiled app (dist/src, without the local host and its tools), and the production dependencies only.
 # Built in a staging folder, so the working tree and its node_modules stay as they are.
 #
 #   scripts/package-function-app.sh [ZIP] [--keep-staging DIR]
@@ -33,8 +33,9 @@ fi
 cp host.json package.json package-lock.json "$staging"/
 mkdir -p "$staging/dist"
 cp -r dist/src "$staging/dist/"
-# The local host (embedded Azurite, local issuer) is not part of what Azure runs.
-rm -rf "$staging/dist/src/local"
+# The local host (embedded Azurite, local issuer) and the command-line tools that work with it are
+# not part of what Azure runs.
+rm -rf "$staging/dist/src/local" "$staging/dist/src/tools"
 
 (cd "$staging" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
 

@@ -1,4 +1,4 @@
-// The Airlock Function App on the Flex Consumption plan (Linux, Node 20), running as a user-assigned
+// The Airlock Function App on the Flex Consumption plan (Linux, Node 22), running as a user-assigned
 // identity, with its own storage account for the deployment package and the Durable task hub
 // (AzureWebJobsStorage over Entra ID, shared key off, reachable only through its blob, queue and table
 // private endpoints), VNet integration (to reach that storage, the private stage accounts and Cosmos
@@ -60,12 +60,11 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
-@description('Node.js version of the Flex Consumption runtime.')
+@description('Node.js version of the Flex Consumption runtime: 22, because the Azure SDKs the app uses require Node 22.')
 @allowed([
-  '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @description('Durable Functions task hub name (AIRLOCK_TASK_HUB, read by host.json).')
 param taskHubName string = 'airlock'

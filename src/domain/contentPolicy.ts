@@ -6,7 +6,9 @@
  * Fail closed: content that cannot be recognised is of type `unknown`, which no default allow-list
  * contains.
  */
+import { ValidationError } from './errors';
 import type { ScanCapacity } from './scanCapacity';
+import type { AirlockSettings } from './workspace';
 
 export const FILE_TYPES = [
   'csv',
@@ -57,6 +59,23 @@ export const DEFAULT_CONTENT_POLICY: ContentPolicy = {
   maxCompressionRatio: 100,
   maxExpandedBytes: ONE_GIB,
 };
+
+/**
+ * The content checks as a workspace's settings set them, with what the deployment's malware scanner
+ * can fully scan (`scanCapacity`, undefined when nothing is scanned), which no setting loosens.
+ * One archive may expand to no more than one file may be.
+ */
+export function contentPolicyOf(settings: AirlockSettings, scanCapacity?: ScanCapacity): ContentPolicy {
+  const maxFileSizeBytes = settings.maxFileSizeMb * 1024 * 1024;
+  return {
+    ...DEFAULT_CONTENT_POLICY,
+    maxFiles: settings.maxFiles,
+    maxFileSizeBytes,
+    maxExpandedBytes: maxFileSizeBytes,
+    allowedTypes: settings.allowedFileTypes,
+    scanCapacity,
+  };
+}
 
 /** How many leading bytes `detectContentType` looks at; callers need not read more. */
 export const CONTENT_HEAD_BYTES = 8 * 1024;
@@ -357,8 +376,11 @@ export function checkFile(sample: FileSample, policy: ContentPolicy): Finding[] 
   return findings;
 }
 
-/** The per-request file count limit. */
-export function checkRequestFiles(count: number, policy: ContentPolicy): Finding[] {
+/**
+ * The per-request file count limit: the one statement of it. Submit refuses a request beyond it
+ * (`checkSubmittable`); the content checks report it too, for a limit lowered after the submit.
+ */
+export function checkRequestFiles(count: number, policy: Pick<ContentPolicy, 'maxFiles'>): Finding[] {
   if (count <= policy.maxFiles) return [];
   return [
     {
@@ -366,6 +388,16 @@ export function checkRequestFiles(count: number, policy: ContentPolicy): Finding
       message: `the request has ${count} files; this workspace allows at most ${policy.maxFiles} per request (combine files into a zip or split the request)`,
     },
   ];
+}
+
+/**
+ * Checked when a request is submitted, against what is in its draft container at that moment: at
+ * least one file, and no more than the workspace allows.
+ */
+export function checkSubmittable(files: readonly { name: string }[], policy: Pick<ContentPolicy, 'maxFiles'>): void {
+  if (files.length === 0) throw new ValidationError('Request has no files: upload at least one file to the draft container before submitting');
+  const [tooMany] = checkRequestFiles(files.length, policy);
+  if (tooMany) throw new ValidationError(tooMany.message);
 }
 
 function executableMessage(name: string, { detected, claimed }: FileClassification): string {

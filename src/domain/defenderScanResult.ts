@@ -3,7 +3,17 @@
  * as Azure sends it (`Microsoft.Security.MalwareScanningResult`, Event Grid schema). Pure: no I/O.
  * The docs disagree about the casing and wording of the result values, so only one value counts as
  * clean and everything else, including values we have never seen, keeps the file out (fail closed).
+ *
+ * Also whether a verdict counts for a stored request (`decideScanResult`): Event Grid delivers at
+ * least once and in any order, so a verdict about another blob version, another submission or
+ * another account, or one already recorded, changes nothing.
  */
+import { epochSeconds } from './epochSeconds';
+import { sameEtag } from './etag';
+import { AirlockRequest } from './request';
+import { FileScanResult } from './scan';
+import { stageAccountFor, storageAccountName } from './stages';
+import { errorText } from './errorText';
 
 export const MALWARE_SCANNING_RESULT_EVENT_TYPE = 'Microsoft.Security.MalwareScanningResult';
 
@@ -161,4 +171,124 @@ function describeValue(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event, read
+
+/** A scan result event's data, checked to be what Defender sends. */
+export interface ScanResultEvent {
+  data: DefenderScanResultData;
+  blob: BlobLocation;
+  /** epoch seconds */
+  scanFinishedAt: number;
+}
+
+/** The event's data, checked to be what Defender sends; a string says what is wrong with it. */
+export function readScanResultEvent(data: unknown): ScanResultEvent | string {
+  if (typeof data !== 'object' || data === null) return 'it has no data';
+  const candidate = data as Partial<Record<keyof DefenderScanResultData, unknown>>;
+  if (typeof candidate.blobUri !== 'string') return 'data.blobUri is missing';
+  if (typeof candidate.eTag !== 'string' || !candidate.eTag.trim()) return 'data.eTag is missing';
+  const finished = typeof candidate.scanFinishedTimeUtc === 'string' ? Date.parse(candidate.scanFinishedTimeUtc) : NaN;
+  if (Number.isNaN(finished)) return `data.scanFinishedTimeUtc '${String(candidate.scanFinishedTimeUtc)}' is not a time`;
+  if (candidate.scanResultDetails !== undefined && candidate.scanResultDetails !== null && typeof candidate.scanResultDetails !== 'object') {
+    return 'data.scanResultDetails is not an object';
+  }
+  let blob: BlobLocation;
+  try {
+    blob = parseBlobUri(candidate.blobUri);
+  } catch (error) {
+    return errorText(error);
+  }
+  return { data: data as DefenderScanResultData, blob, scanFinishedAt: epochSeconds(new Date(finished)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whether it counts
+
+/** What one event means for the stored request, decided afresh on every read. */
+export type ScanResultDecision =
+  | { action: 'ignore'; reason: string }
+  /** Already recorded: nothing to write, but the orchestration is nudged again (the first delivery may have stored and then failed to nudge). */
+  | { action: 'renotify'; reason: string }
+  | { action: 'record'; entry: FileScanResult; notify: boolean; reason: string };
+
+/** What the event says, and where the request's copies are: everything the decision needs besides the request. */
+export interface ScanResultFacts extends ScanResultEvent {
+  /** the submission cycle named by the blob's container */
+  cycle: number;
+  /** the real name of the account the request's in-progress copies are in (`inProgressAccountOf`) */
+  inProgressAccount: string;
+}
+
+/** The real name of the account a request's in-progress copies are in: the only account Defender verdicts are taken from. */
+export function inProgressAccountOf(request: Pick<AirlockRequest, 'type' | 'workspaceId'>, treId: string): string {
+  return storageAccountName(stageAccountFor(request.type, 'in_progress'), { treId, workspaceId: request.workspaceId });
+}
+
+/**
+ * The verdict goes onto the request's Defender entry for that file when the entry awaits exactly
+ * that blob version. The entry may not exist yet: Defender can report before the airlock's
+ * requestScan activity has written its pending entries (the content checks run first, and read
+ * every file). Dropping that verdict would leave the request waiting until its scan deadline, so
+ * it is kept as an entry bound to the event's eTag; requestScan keeps such an entry only when that
+ * eTag is the in-progress copy's, so a verdict about any other content can never count.
+ */
+export function decideScanResult(request: AirlockRequest, facts: ScanResultFacts): ScanResultDecision {
+  const { data, blob } = facts;
+  const reading = defenderVerdict(data);
+  if (request.status !== 'submitted') return { action: 'ignore', reason: `the request is ${request.status}, not submitted` };
+  if (blob.accountName !== facts.inProgressAccount) {
+    return { action: 'ignore', reason: `the blob is in account '${blob.accountName}', not the request's in-progress account '${facts.inProgressAccount}'` };
+  }
+  if (facts.cycle !== (request.reviewCycle ?? 0)) {
+    return { action: 'ignore', reason: `stale: the blob is in the container of submission ${facts.cycle}; the request is at submission ${request.reviewCycle ?? 0}` };
+  }
+  const file = request.files.find((candidate) => candidate.name === blob.blobName);
+  if (!file) return { action: 'ignore', reason: 'the request has no file of that name' };
+
+  const entry = (request.scanReport ?? []).find((candidate) => candidate.name === blob.blobName && candidate.engine === 'defender');
+  const verdictEntry = (base: Pick<FileScanResult, 'sha256' | 'etag'>): FileScanResult => ({
+    name: blob.blobName,
+    engine: 'defender',
+    verdict: reading.verdict === 'delayed' ? 'pending' : reading.verdict,
+    details: reading.details,
+    sha256: typeof data.scanResultDetails?.sha256 === 'string' ? data.scanResultDetails.sha256.toLowerCase() : base.sha256,
+    scannedAt: facts.scanFinishedAt,
+    etag: base.etag,
+  });
+
+  if (entry && sameEtag(entry.etag, data.eTag)) {
+    if (entry.verdict !== 'pending') return { action: 'renotify', reason: `duplicate; already recorded as ${entry.verdict}` };
+    if (reading.verdict === 'delayed') {
+      if (entry.details === reading.details) return { action: 'ignore', reason: 'duplicate; already noted as delayed' };
+      return { action: 'record', entry: { ...entry, details: reading.details }, notify: false, reason: 'delayed by Defender; still pending' };
+    }
+    return { action: 'record', entry: verdictEntry(entry), notify: true, reason: `recorded ${reading.verdict}: ${reading.details}` };
+  }
+  if (entry?.verdict === 'pending') {
+    // The pending entry names the version in the in-progress stage; this verdict is about another.
+    return { action: 'ignore', reason: `stale: the verdict is about eTag ${data.eTag}, the file awaits ${entry.etag ?? 'no eTag'}` };
+  }
+
+  // No entry yet, or one left from an earlier submission: an early verdict, unless the scan finished
+  // before the request was last submitted, in which case it is about a copy from an earlier round.
+  const submittedAt = lastSubmittedAt(request);
+  if (submittedAt !== undefined && facts.scanFinishedAt < submittedAt) {
+    return { action: 'ignore', reason: `stale: the scan finished before the request was last submitted (eTag ${data.eTag})` };
+  }
+  if (reading.verdict === 'delayed') return { action: 'ignore', reason: 'delayed by Defender, and the airlock is not awaiting this file yet' };
+  return {
+    action: 'record',
+    entry: verdictEntry({ sha256: file.sha256, etag: data.eTag }),
+    notify: true,
+    reason: `recorded ${reading.verdict} ahead of the airlock's request to scan: ${reading.details}`,
+  };
+}
+
+/** epoch seconds of the latest move into `submitted` (a request can be submitted again after changes) */
+function lastSubmittedAt(request: AirlockRequest): number | undefined {
+  const submissions = request.history.filter((item) => item.properties.status === 'submitted');
+  return submissions.length ? submissions[submissions.length - 1].updatedWhen : undefined;
 }

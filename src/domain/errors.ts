@@ -1,5 +1,5 @@
 /**
- * Typed errors of the airlock. Each carries the HTTP status the API answers with (DESIGN §8) and a
+ * Typed errors of the airlock. Each carries the HTTP status the API answers with (docs/architecture.md, API conventions) and a
  * `detail` a person can act on; the HTTP layer maps them without knowing their causes.
  */
 export abstract class AirlockError extends Error {
@@ -15,7 +15,7 @@ export class ValidationError extends AirlockError {
   readonly httpStatus = 400;
 }
 
-/** The requested status change is not in the transition table. */
+/** A status change the transition table does not allow: typically a person's action on a request in the wrong status. */
 export class IllegalTransitionError extends AirlockError {
   readonly httpStatus = 400;
 }
@@ -42,9 +42,32 @@ export class ConflictError extends AirlockError {
   readonly httpStatus = 409;
 }
 
-/** A dependency (store, storage, durable backend) did not answer. */
+/** A dependency (store, storage, durable backend, scanner, mail) did not answer. */
 export class DependencyError extends AirlockError {
   readonly httpStatus = 503;
+}
+
+/** The requester changed or deleted a submitted file after submit: the submission is no longer what they submitted. */
+export class SubmissionChangedError extends ConflictError {}
+
+/**
+ * The files are not what the airlock recorded: a digest differs from the SHA-256 recorded at submit,
+ * or the files are not in the stage the request says they are in. Activities fail with it and the
+ * workflow fails the request closed with `detail` as the reason; no person's action causes it, so if
+ * it ever reached the API it would be the airlock's fault (500), never the caller's.
+ */
+export class IntegrityError extends AirlockError {
+  readonly httpStatus = 500;
+}
+
+/**
+ * The airlock's own state is not what its workflow expected (a status, a stored record, a step's
+ * precondition). Unlike IllegalTransitionError, which refuses a person's illegal action with 400,
+ * this is the workflow's mistake or a race it lost: activities and orchestrators fail with it,
+ * and it is not answered to users directly (500 if it ever were).
+ */
+export class InvariantError extends AirlockError {
+  readonly httpStatus = 500;
 }
 
 export function isAirlockError(error: unknown): error is AirlockError {

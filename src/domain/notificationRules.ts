@@ -20,6 +20,7 @@ import { AIRLOCK_EVENT_TYPES, AirlockCloudEvent, AirlockEventType } from './airl
 import { ValidationError } from './errors';
 import { describeSchemaError } from './schemas';
 import { REQUEST_STATUSES, RequestStatus } from './status';
+import { errorText } from './errorText';
 
 export const RECIPIENT_KINDS = ['requester', 'workspaceOwners', 'airlockManagers'] as const;
 export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
@@ -200,7 +201,7 @@ function parseJsonText(text: string, invalid: (problem: string) => ValidationErr
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw invalid(`not valid JSON: ${(error as Error).message}`);
+    throw invalid(`not valid JSON: ${errorText(error)}`);
   }
 }
 

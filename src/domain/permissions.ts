@@ -2,15 +2,63 @@ import { AirlockError, ForbiddenError, ValidationError } from './errors';
 import { AirlockRequest, filesLocationOf, isRequester } from './request';
 import { hasReviewedThisCycle } from './review';
 import { RequestVisibility } from './workspace';
-import { Caller, hasRole } from './roles';
+import { Caller, hasRole, WorkspaceRole } from './roles';
 import { FilesLocation, Stage, stageOfStatus } from './stages';
 import { requireTarget } from './transitions';
 
 /** Actions offered to a caller on a request, with Azure TRE's names. */
 export type UserAction = 'submit' | 'cancel' | 'review' | 'revoke';
 
-export function canCreate(caller: Caller): boolean {
-  return hasRole(caller, 'WorkspaceResearcher', 'WorkspaceOwner');
+/**
+ * What a caller may do whatever the request: the workspace roles that grant it, and what a caller
+ * without one of them is told (403).
+ */
+export const ROLE_PERMISSIONS = {
+  create: {
+    roles: ['WorkspaceResearcher', 'WorkspaceOwner'],
+    refusal: 'Only a Workspace Researcher or Workspace Owner can create an airlock request',
+  },
+  /** The audit log is for those who govern the workspace; a researcher follows their request through its status. */
+  readAudit: {
+    roles: ['WorkspaceOwner', 'AirlockManager'],
+    refusal: 'Only a Workspace Owner or an Airlock Manager can read the audit log of a request',
+  },
+  /** Holding the role is not enough to review a given request: see `canReview`. */
+  review: {
+    roles: ['AirlockManager'],
+    refusal: 'Only an Airlock Manager can review a request',
+  },
+  revoke: {
+    roles: ['AirlockManager'],
+    refusal: 'Only an Airlock Manager can revoke a request',
+  },
+} as const satisfies Record<string, { roles: readonly WorkspaceRole[]; refusal: string }>;
+
+export type RolePermission = keyof typeof ROLE_PERMISSIONS;
+
+export function hasPermission(caller: Caller, permission: RolePermission): boolean {
+  return hasRole(caller, ...ROLE_PERMISSIONS[permission].roles);
+}
+
+/** Throws the 403 a caller without the permission's roles gets. */
+export function requirePermission(caller: Caller, permission: RolePermission): void {
+  if (!hasPermission(caller, permission)) throw new ForbiddenError(ROLE_PERMISSIONS[permission].refusal);
+}
+
+export const canCreate = (caller: Caller): boolean => hasPermission(caller, 'create');
+export const canReadAudit = (caller: Caller): boolean => hasPermission(caller, 'readAudit');
+
+/**
+ * Airlock settings and workflows belong to the TRE, not to a workspace: only a TRE administrator,
+ * signed in for the core (a workspace token never carries TREAdmin), may read or change them.
+ */
+export function canAdministerAirlock(caller: Caller): boolean {
+  return caller.workspaceId === undefined && hasRole(caller, 'TREAdmin');
+}
+
+/** Throws a 403 naming `action` unless the caller is a TRE administrator with a core token. */
+export function requireTreAdmin(caller: Caller, action: string): void {
+  if (!canAdministerAirlock(caller)) throw new ForbiddenError(`Only a TRE administrator can ${action}`);
 }
 
 
@@ -50,7 +98,7 @@ const REFUSALS: Record<UserAction, Refusal> = {
       ? new ForbiddenError('Only the requester or a Workspace Owner can cancel this request')
       : statusRefusal(request, 'cancel'),
   review: (caller, request) => {
-    if (!hasRole(caller, 'AirlockManager')) return new ForbiddenError('Only an Airlock Manager can review a request');
+    if (!hasPermission(caller, 'review')) return new ForbiddenError(ROLE_PERMISSIONS.review.refusal);
     if (isRequester(caller.id, request)) return new ForbiddenError('You cannot review your own request');
     const byStatus = statusRefusal(request, 'approve');
     if (byStatus) return byStatus;
@@ -58,8 +106,8 @@ const REFUSALS: Record<UserAction, Refusal> = {
     return undefined;
   },
   revoke: (caller, request) =>
-    !hasRole(caller, 'AirlockManager')
-      ? new ForbiddenError('Only an Airlock Manager can revoke a request')
+    !hasPermission(caller, 'revoke')
+      ? new ForbiddenError(ROLE_PERMISSIONS.revoke.refusal)
       : statusRefusal(request, 'revoke'),
 };
 
@@ -80,7 +128,11 @@ export function authorize(action: UserAction, caller: Caller, request: AirlockRe
 
 export const canSubmit = (caller: Caller, request: AirlockRequest) => !REFUSALS.submit(caller, request);
 export const canCancel = (caller: Caller, request: AirlockRequest) => !REFUSALS.cancel(caller, request);
-/** An Airlock Manager who is not the requester: nobody reviews their own request, whatever roles they hold. */
+/**
+ * An Airlock Manager who is not the requester and has not reviewed this submission yet, on a request
+ * in review: nobody reviews their own request, whatever roles they hold. The review queue lists
+ * exactly the requests this accepts.
+ */
 export const canReview = (caller: Caller, request: AirlockRequest) => !REFUSALS.review(caller, request);
 export const canRevoke = (caller: Caller, request: AirlockRequest) => !REFUSALS.revoke(caller, request);
 

@@ -3,9 +3,8 @@
  * its airlock behaves. Pure: the registry adapters store it, the HTTP layer reads and changes it.
  */
 import { FILE_TYPES, FileType } from './contentPolicy';
-import { ForbiddenError } from './errors';
 import { maxFileSizeMbFor, ScanCapacity } from './scanCapacity';
-import { Caller, hasRole, UserRef } from './roles';
+import { UserRef } from './roles';
 import { CORE_ACCOUNTS, StageAccount, storageAccountName, WORKSPACE_ACCOUNTS } from './stages';
 
 /** Who sees whose requests: researchers only their own, or all of the workspace's (owners and airlock managers always see all). */
@@ -70,6 +69,14 @@ export const AIRLOCK_SETTINGS_LIMITS = {
 } as const;
 
 /**
+ * Whether the deployment's malware scanner scans this workspace's files. Off, every file is recorded
+ * as not scanned and every request says so; the content checks run either way.
+ */
+export function isMalwareScanned(settings: Pick<AirlockSettings, 'scanningEnabled'>): boolean {
+  return settings.scanningEnabled;
+}
+
+/**
  * Why this deployment cannot honour `settings`, naming the field, the value asked and the limit;
  * undefined when it can. `capacity` is the malware scanner's, undefined when nothing is scanned.
  * `where` prefixes the field as the caller knows it (`body.maxFiles`, `AIRLOCK_MAX_FILES`).
@@ -83,7 +90,7 @@ export function settingBeyondDeployment(
   if (settings.maxFiles > maxFiles.max) {
     return `${names.maxFiles} is ${settings.maxFiles}, but a request can hold at most ${maxFiles.max} files (every file's name, digest and scan verdicts must fit in the request's document in the request store)`;
   }
-  if (!settings.scanningEnabled || !capacity) return undefined;
+  if (!isMalwareScanned(settings) || !capacity) return undefined;
   const scannable = maxFileSizeMbFor(capacity);
   if (settings.maxFileSizeMb > scannable) {
     return `${names.maxFileSizeMb} is ${settings.maxFileSizeMb}, but the malware scanner, ${capacity.scanner}, can fully scan files of at most ${scannable} MiB; files it cannot fully scan never pass, so a larger limit cannot be honoured`;
@@ -169,16 +176,6 @@ export function seedDiffers(workspace: Workspace, seed: WorkspaceSeed): boolean 
 
 export function withSeed(workspace: Workspace, seed: WorkspaceSeed): Workspace {
   return { ...workspace, displayName: seed.displayName, audience: seed.audience };
-}
-
-/**
- * Airlock settings belong to the TRE, not to a workspace: only a TRE administrator, signed in for
- * the core (a workspace token never carries TREAdmin), may read or change them.
- */
-export function requireTreAdmin(caller: Caller, action: string): void {
-  if (caller.workspaceId !== undefined || !hasRole(caller, 'TREAdmin')) {
-    throw new ForbiddenError(`Only a TRE administrator can ${action}`);
-  }
 }
 
 /** The real names of the ten stage accounts a workspace's requests pass through, by their roles. */

@@ -1,24 +1,10 @@
-/** Names shared by the HTTP functions, the lifecycle orchestrator and its activities. */
+/** Names shared by the HTTP functions, the lifecycle orchestrator and its activities (whose own names are in activities/contract.ts). */
 export const LIFECYCLE_ORCHESTRATOR = 'airlockLifecycle';
 
 /** Raised after a person's action is stored; the orchestrator then reads the stored request. */
 export const REQUEST_UPDATED_EVENT = 'RequestUpdated';
 /** Raised when a malware scan verdict arrives from outside (Defender via Event Grid). */
 export const SCAN_RESULT_EVENT = 'ScanResult';
-
-export const ACTIVITIES = {
-  provisionContainer: 'provisionContainer',
-  readRequestStatus: 'readRequestStatus',
-  hashSubmittedFiles: 'hashSubmittedFiles',
-  moveFiles: 'moveFiles',
-  checkContent: 'checkContent',
-  requestScan: 'requestScan',
-  readScanOutcome: 'readScanOutcome',
-  setRequestStatus: 'setRequestStatus',
-  deleteStageData: 'deleteStageData',
-  failRequest: 'failRequest',
-  publishAuditEvents: 'publishAuditEvents',
-} as const;
 
 /** What the orchestration is started with: enough to find the request, nothing that can change. */
 export interface LifecycleInput {

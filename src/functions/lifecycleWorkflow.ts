@@ -4,13 +4,15 @@
  * refused then; the workflow can be restarted, and carries on from the request's stored status.
  */
 import * as df from 'durable-functions';
+import { epochSeconds } from '../domain/epochSeconds';
 import { DependencyError } from '../domain/errors';
 import { AirlockRequest } from '../domain/request';
 import { UserRef } from '../domain/roles';
 import { isFinalStatus } from '../domain/transitions';
 import { Dependencies } from '../infra/dependencies';
 import { LIFECYCLE_ORCHESTRATOR, LifecycleInput } from './lifecycleNames';
-import { appendAudit, epochSeconds } from './storedRequest';
+import { appendAudit } from './storedRequest';
+import { errorText } from '../domain/errorText';
 
 export type WorkflowState = { running: true } | { running: false; runtimeStatus: string };
 
@@ -28,8 +30,8 @@ export async function workflowStateOf(client: df.DurableClient, requestId: strin
     status = await client.getStatus(requestId);
   } catch (error) {
     // The client reports an unknown instance as an error whose text names the 404.
-    if (/\b404\b/.test((error as Error).message)) return { running: false, runtimeStatus: 'missing' };
-    throw new DependencyError(`the airlock's workflow service did not answer (${(error as Error).message.split('\n')[0]}); try again shortly`);
+    if (/\b404\b/.test(errorText(error))) return { running: false, runtimeStatus: 'missing' };
+    throw new DependencyError(`the airlock's workflow service did not answer (${errorText(error).split('\n')[0]}); try again shortly`);
   }
   const runtimeStatus = String(status.runtimeStatus);
   return RUNNING.has(runtimeStatus) ? { running: true } : { running: false, runtimeStatus };
@@ -67,7 +69,7 @@ export async function restartStoppedWorkflow(
   await appendAudit(deps, input, {
     action: 'workflow.restarted',
     actor,
-    time: epochSeconds(deps),
+    time: epochSeconds(deps.now()),
     detail: { reason, previousRuntimeStatus: state.runtimeStatus, status: request.status },
   });
   await client.startNew(LIFECYCLE_ORCHESTRATOR, { instanceId: request.id, input });

@@ -40,7 +40,3 @@ export async function updateStoredRequest(
 export function appendAudit(deps: Dependencies, ref: LifecycleInput, draft: AuditDraft): Promise<AirlockRequest> {
   return updateStoredRequest(deps, ref, (current) => current, { audit: () => [draft] });
 }
-
-export function epochSeconds(deps: Dependencies): number {
-  return Math.floor(deps.now().getTime() / 1000);
-}

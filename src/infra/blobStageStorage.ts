@@ -19,9 +19,11 @@ import {
   UserDelegationKey,
 } from '@azure/storage-blob';
 import { AirlockError, ConflictError, DependencyError, NotFoundError, ValidationError } from '../domain/errors';
+import { quotedEtag } from '../domain/etag';
 import { unaddressableBlobName } from '../domain/fileNames';
 import { CORE_ACCOUNTS, storageAccountName } from '../domain/stages';
 import { ByteRange, ContainerRef, CopyOptions, FileContent, HashedFile, StageStorage, StoredFile } from './stageStorage';
+import { errorText } from '../domain/errorText';
 
 export type BlobStageStorageAuth =
   /** real account name → base64 key (Azurite, tests) */
@@ -111,7 +113,7 @@ export class BlobStageStorage implements StageStorage {
       const files: StoredFile[] = [];
       try {
         for await (const blob of container.client.listBlobsFlat()) {
-          files.push({ name: blob.name, size: blob.properties.contentLength ?? 0, etag: normalizeEtag(blob.properties.etag) });
+          files.push({ name: blob.name, size: blob.properties.contentLength ?? 0, etag: quotedEtag(blob.properties.etag) });
         }
       } catch (error) {
         if (isNotFound(error)) return [];
@@ -124,7 +126,7 @@ export class BlobStageStorage implements StageStorage {
   async hashFile(ref: ContainerRef, name: string, options: { etag?: string } = {}): Promise<HashedFile> {
     const container = this.locate(ref);
     const blob = blobOf(container, name);
-    const conditions = options.etag === undefined ? undefined : { ifMatch: normalizeEtag(options.etag) };
+    const conditions = options.etag === undefined ? undefined : { ifMatch: quotedEtag(options.etag) };
     return this.guard(container.accountName, async () => {
       // The SDK resumes a broken download with If-Match on the first etag, so the hash is of one version.
       const download = await this.orNotFound(blob.download(0, undefined, { maxRetryRequests: 5, conditions }), name, container).catch((error) => {
@@ -143,7 +145,7 @@ export class BlobStageStorage implements StageStorage {
       if (size !== download.contentLength) {
         throw new Error(`download of ${name} from ${container.label} ended after ${size} of ${download.contentLength} bytes`);
       }
-      return { name, size, etag: normalizeEtag(download.etag), sha256: hash.digest('hex') };
+      return { name, size, etag: quotedEtag(download.etag), sha256: hash.digest('hex') };
     });
   }
 
@@ -155,7 +157,7 @@ export class BlobStageStorage implements StageStorage {
       const stream = download.readableStreamBody;
       if (!stream) throw new Error(`download of ${name} from ${container.label} returned no body`);
       const size = download.contentRange ? Number(download.contentRange.split('/')[1]) : (download.contentLength ?? 0);
-      return { stream, size, etag: normalizeEtag(download.etag) };
+      return { stream, size, etag: quotedEtag(download.etag) };
     });
   }
 
@@ -164,7 +166,7 @@ export class BlobStageStorage implements StageStorage {
     const destination = this.locate(to);
     const sourceBlob = blobOf(source, name);
     const destinationBlob = blobOf(destination, name);
-    const expectedEtag = options.sourceEtag === undefined ? undefined : normalizeEtag(options.sourceEtag);
+    const expectedEtag = options.sourceEtag === undefined ? undefined : quotedEtag(options.sourceEtag);
 
     // A retried move may find its source already deleted, so the destination is consulted first.
     if (expectedEtag) {
@@ -174,7 +176,7 @@ export class BlobStageStorage implements StageStorage {
     const sourceProperties = await this.guard(source.accountName, () =>
       this.orNotFound(sourceBlob.getProperties(), name, source),
     );
-    const sourceEtag = normalizeEtag(sourceProperties.etag);
+    const sourceEtag = quotedEtag(sourceProperties.etag);
     if (expectedEtag && sourceEtag !== expectedEtag) throw sourceChanged(name, source, destination);
     if (!expectedEtag) {
       const done = await this.finishedCopy(destination, destinationBlob, sourceEtag);
@@ -203,7 +205,7 @@ export class BlobStageStorage implements StageStorage {
 
   async deleteFile(ref: ContainerRef, name: string, options: { etag?: string } = {}): Promise<void> {
     const container = this.locate(ref);
-    const conditions = options.etag === undefined ? undefined : { ifMatch: normalizeEtag(options.etag) };
+    const conditions = options.etag === undefined ? undefined : { ifMatch: quotedEtag(options.etag) };
     try {
       await this.guard(container.accountName, () => blobOf(container, name).deleteIfExists({ conditions }));
     } catch (error) {
@@ -292,7 +294,7 @@ export class BlobStageStorage implements StageStorage {
     if (properties?.metadata?.[SOURCE_ETAG_METADATA_KEY] !== sourceEtag) return undefined;
     // A failed or aborted earlier copy leaves a blob with our metadata but not the bytes.
     if (properties.copyStatus !== undefined && properties.copyStatus !== 'success') return undefined;
-    return { name: blob.name, size: properties.contentLength ?? 0, etag: normalizeEtag(properties.etag) };
+    return { name: blob.name, size: properties.contentLength ?? 0, etag: quotedEtag(properties.etag) };
   }
 
   /** Properties once any asynchronous copy into the blob has ended (a retry may meet its own earlier copy). */
@@ -306,7 +308,7 @@ export class BlobStageStorage implements StageStorage {
 
   private async describe(container: LocatedContainer, blob: BlobClient): Promise<StoredFile> {
     const properties = await this.guard(container.accountName, () => blob.getProperties());
-    return { name: blob.name, size: properties.contentLength ?? 0, etag: normalizeEtag(properties.etag) };
+    return { name: blob.name, size: properties.contentLength ?? 0, etag: quotedEtag(properties.etag) };
   }
 
   private async readOnlyUrl(accountName: string, blob: BlobClient): Promise<string> {
@@ -427,13 +429,7 @@ function copySourceUnreadable(name: string, source: LocatedContainer, destinatio
 
 /** Storage messages append request ids and times on further lines. */
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
-}
-
-/** Azure and Azurite quote etags in headers but not in listings; callers compare them, so one form. */
-function normalizeEtag(etag: string | undefined): string {
-  if (!etag) return '';
-  return etag.startsWith('"') ? etag : `"${etag}"`;
+  return errorText(error).split('\n')[0];
 }
 
 interface CopySourceDetails {

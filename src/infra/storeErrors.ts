@@ -3,6 +3,7 @@
  * (down, throttled, refusing the airlock's identity) become a 503 DependencyError; the rest pass on.
  */
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
+import { errorText } from '../domain/errorText';
 
 /** The HTTP status of an SDK error: Cosmos puts it in `code`, the storage SDKs in `statusCode`. */
 export function statusOf(error: unknown): number | undefined {
@@ -36,6 +37,6 @@ export function toStoreError(error: unknown): unknown {
 
 export function describeFailure(error: unknown): string {
   const status = statusOf(error);
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorText(error);
   return status !== undefined ? `${status} ${reason}` : reason;
 }

@@ -11,11 +11,6 @@
  * entities, callHttp and continueAsNew fail the instance with a message that says so.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DurableOrchestrationInput,
-  RegisteredOrchestrator,
-  ReplayedOrchestratorState,
-} from 'durable-functions/lib/src/util/testingUtils';
 import { hasAttemptsLeft, retryDelayMs, RetryPolicy } from './activityRetry';
 import {
   INSTANCE_FORMAT_VERSION,
@@ -30,16 +25,25 @@ import {
   statusOf,
 } from './durableInstance';
 import type { Registration } from './functionsCore';
-import { HistoryEvent, HistoryEventType, historyEvents } from './historyEvents';
+import {
+  ActionType,
+  DurableOrchestrationInput,
+  HistoryEventType,
+  OUT_OF_PROC_DATA_LABEL,
+  RegisteredOrchestrator,
+  ReplayedOrchestratorState,
+  ReplaySchema,
+  ReplaySchemaVersion,
+} from './durableSdk';
+import { HistoryEvent, historyEvents } from './historyEvents';
 import { InstanceFiles } from './instanceFiles';
 import { createInvocationContext } from './invocationContext';
 import { consoleLog, formatLogLine, LocalLog } from './localLog';
+import { errorText } from '../domain/errorText';
 
 export type { OrchestrationStatus, RuntimeStatus } from './durableInstance';
 
-/** Replay schema versions of the JS SDK; the Functions host announces V3 (`upperSchemaVersionNew`). */
-export const ReplaySchema = { V1: 0, V2: 1, V3: 2 } as const;
-export type ReplaySchemaVersion = (typeof ReplaySchema)[keyof typeof ReplaySchema];
+export { ReplaySchema, type ReplaySchemaVersion } from './durableSdk';
 
 // Local timers have no storage-queue visibility limit, so they are never split into sub-timers:
 // with a shorter maximum the V3 executor would number sub-timers that this backend never creates.
@@ -47,25 +51,6 @@ const MAXIMUM_SHORT_TIMER = '36500.00:00:00';
 const LONG_TIMER_INTERVAL = '3.00:00:00';
 const HTTP_POLL_INTERVAL_MS = 30_000;
 const MAX_INSTANCE_ID_LENGTH = 256;
-const OUT_OF_PROC_DATA_LABEL = '\n\n$OutOfProcData$:';
-
-/** durable-functions' ActionType. */
-const ActionType = {
-  CallActivity: 0,
-  CallActivityWithRetry: 1,
-  CallSubOrchestrator: 2,
-  CallSubOrchestratorWithRetry: 3,
-  ContinueAsNew: 4,
-  CreateTimer: 5,
-  WaitForExternalEvent: 6,
-  CallEntity: 7,
-  CallHttp: 8,
-  SignalEntity: 9,
-  WhenAny: 11,
-  WhenAll: 12,
-  LockEntities: 13,
-  ReleaseEntities: 14,
-} as const;
 
 const UNSUPPORTED_ACTIONS: Record<number, string> = {
   [ActionType.CallSubOrchestrator]: 'sub-orchestrations (callSubOrchestrator)',
@@ -395,7 +380,7 @@ export class LocalDurableBackend {
       } catch (error) {
         // A defect here must neither wedge the instance nor take the host down: fail it visibly.
         this.log(formatLogLine('error', `durable backend: episode of ${instanceId} failed`, error));
-        finish(record, 'Failed', `The local durable backend could not run this orchestration: ${messageOf(error)}`, this.now());
+        finish(record, 'Failed', `The local durable backend could not run this orchestration: ${errorText(error)}`, this.now());
         activitiesToRun = [];
       }
       await this.persist(record);
@@ -552,7 +537,7 @@ export class LocalDurableBackend {
       const result = await registration.handler(input, createInvocationContext(registration, this.log));
       return { kind: 'completed', resultJson: JSON.stringify(result) ?? 'null' };
     } catch (error) {
-      const message = messageOf(error);
+      const message = errorText(error);
       const details = error instanceof Error && error.stack ? error.stack : message;
       return { kind: 'failed', reason: `Activity function '${activity.name}' failed: ${message}`, details };
     }
@@ -712,7 +697,7 @@ function finish(record: InstanceRecord, status: RuntimeStatus, output: unknown, 
  * boolean in 3.5.0) followed by the orchestrator state as JSON; the real error is `state.error`.
  */
 function describeOrchestratorFailure(name: string, error: unknown): { message: string; customStatus?: unknown } {
-  const text = messageOf(error);
+  const text = errorText(error);
   const labelAt = text.indexOf(OUT_OF_PROC_DATA_LABEL);
   if (labelAt < 0) return { message: `Orchestrator function '${name}' failed: ${text}` };
   let state: { error?: unknown; customStatus?: unknown } = {};
@@ -741,12 +726,8 @@ function toJson(value: unknown, what: string): string | undefined {
   try {
     return JSON.stringify(value);
   } catch (error) {
-    throw new DurableBackendError(`${what} is not JSON-serializable: ${messageOf(error)}`, 400);
+    throw new DurableBackendError(`${what} is not JSON-serializable: ${errorText(error)}`, 400);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function delay(ms: number): Promise<void> {

@@ -13,7 +13,7 @@
 import { InvocationContext } from '@azure/functions';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Registration } from './functionsCore';
-import type { ExtraRoute, ExtraRouteResult } from './httpHost';
+import type { ExtraRoute, ExtraRouteResult } from './extraRoute';
 import { formatLogLine, LocalLog } from './localLog';
 
 export const EVENT_GRID_WEBHOOK_PATH = '/runtime/webhooks/eventgrid';

@@ -5,20 +5,7 @@
  * like the one Azure would show.
  */
 
-export const HistoryEventType = {
-  ExecutionStarted: 0,
-  ExecutionCompleted: 1,
-  ExecutionFailed: 2,
-  ExecutionTerminated: 3,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  OrchestratorCompleted: 13,
-  EventRaised: 15,
-} as const;
+import { HistoryEventType } from './durableSdk';
 
 export type HistoryEventTypeName = keyof typeof HistoryEventType;
 

@@ -12,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { LocalDurableBackend } from './durableBackend';
 import { DURABLE_RPC_BASE_PATH, handleDurableRpc } from './durableRpc';
 import { eventGridWebhookRoutes } from './eventGridDelivery';
+import type { ExtraRoute } from './extraRoute';
 import { Registration, triggerOf } from './functionsCore';
 import { createInvocationContext } from './invocationContext';
 import { consoleLog, formatLogLine, LocalLog } from './localLog';
@@ -23,20 +24,6 @@ const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
 const TASK_HUB_NAME = 'AirlockLocal';
 const DEFAULT_METHODS = ['GET', 'POST'];
 const CLOSE_GRACE_MS = 5000;
-
-export interface ExtraRouteResult {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-
-/** A host-level endpoint that is not an Azure function (the local token issuer, for instance). */
-export interface ExtraRoute {
-  method: string;
-  /** Exact pathname, e.g. `/local-issuer/jwks`. */
-  path: string;
-  handle(req: IncomingMessage, body: Buffer): Promise<ExtraRouteResult>;
-}
 
 export interface HttpHostOptions {
   /** Read once, when the host is created: register the app's functions first. */

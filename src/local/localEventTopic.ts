@@ -22,7 +22,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { EVENT_GRID_WEBHOOK_PATH } from './eventGridDelivery';
 import { EventJournal } from './eventJournal';
 import { Registration } from './functionsCore';
-import type { ExtraRoute, ExtraRouteResult } from './httpHost';
+import type { ExtraRoute, ExtraRouteResult } from './extraRoute';
 import { formatLogLine, LocalLog } from './localLog';
 
 export const LOCAL_EVENT_TOPIC_PATH = '/runtime/eventgrid/topics/airlock-events';

@@ -19,6 +19,7 @@ import { createHttpHost } from './httpHost';
 import { LocalTimers } from './timerTriggers';
 import { LOCAL_EVENT_TOPIC_PATH, LocalEventTopic, localEventSubscriptions, parseWebhooks } from './localEventTopic';
 import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
+import { errorText } from '../domain/errorText';
 
 const STATE_ACCOUNT = 'airlockstate';
 const TRE_ID = 'local';
@@ -216,7 +217,7 @@ async function chooseScanner(clamd: string | undefined, requested: string | unde
     await new ClamdScanner({ address: clamd, timeoutMs: 5_000 }).ping();
     return { scanner: 'clamav', description: `ClamAV (clamd at ${clamd})` };
   } catch (error) {
-    return { scanner: 'none', description: `DISABLED: clamd at ${clamd} does not answer (${(error as Error).message}); files are NOT scanned for malware` };
+    return { scanner: 'none', description: `DISABLED: clamd at ${clamd} does not answer (${errorText(error)}); files are NOT scanned for malware` };
   }
 }
 

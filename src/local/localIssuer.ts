@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet, type JWK, type KeyLike } from 'jose';
+import { epochSeconds } from '../domain/epochSeconds';
 import type { Role } from '../domain/roles';
 
 export const LOCAL_CORE_AUDIENCE = 'api://airlock-local/core';
@@ -73,7 +74,7 @@ export class LocalIssuer {
     if (!Number.isFinite(expiresInSeconds) || expiresInSeconds <= 0) {
       throw new RangeError(`expiresInSeconds must be a positive number (got ${expiresInSeconds})`);
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = epochSeconds(new Date());
     // Shaped like an Entra ID v2 access token: `oid` is the caller id, `roles` is omitted when empty.
     const claims: Record<string, unknown> = { oid: subject, name };
     if (email) Object.assign(claims, { email, preferred_username: email });

@@ -1,5 +1,6 @@
 /** `npm start`: the airlock on this machine, without Azure Functions Core Tools. */
 import { installFunctionsCore } from './functionsCore';
+import { errorText } from '../domain/errorText';
 
 // Before anything loads @azure/functions: it must find the stand-in for the worker's core module.
 installFunctionsCore();
@@ -50,6 +51,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(errorText(error));
   process.exit(1);
 });

@@ -5,6 +5,7 @@
  * was down, so it missed an occurrence (Azure runs a missed occurrence at start-up the same way).
  */
 import { InvocationContext } from '@azure/functions';
+import { epochSeconds } from '../domain/epochSeconds';
 import type { Registration } from './functionsCore';
 import { triggerOf } from './functionsCore';
 import { formatLogLine, LocalLog } from './localLog';
@@ -42,7 +43,7 @@ export function nextOccurrence(schedule: string, after: Date): Date {
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 6) throw new Error(`schedule '${schedule}' needs six fields: second minute hour day month day-of-week`);
   const [second, minute, hour, day, month, weekday] = fields.map((field, index) => parseField(field, FIELD_RANGES[index]));
-  const start = Math.floor(after.getTime() / 1000) + 1;
+  const start = epochSeconds(after) + 1;
   for (let epoch = start; epoch < start + SEARCH_HORIZON_SECONDS; epoch++) {
     const at = new Date(epoch * 1000);
     if (

@@ -3,7 +3,7 @@
  * the same things: a setting the code reads and a deployment lacks fails here, and so does one that is
  * configured but never read.
  *
- * "Read by the code": in src/**\/*.ts outside src/local (the local host only), every `env.NAME`,
+ * "Read by the code": in src/**\/*.ts outside src/local and src/tools (the local host and its tools), every `env.NAME`,
  * `process.env.NAME`, `env['NAME']`, and every call `helper('NAME', ...)` of a helper whose first
  * parameter indexes the environment (`required`, `positiveInt` in src/config.ts), plus every
  * `%NAME%` in host.json (AIRLOCK_TASK_HUB). Only AIRLOCK_* and AZURE_CLIENT_ID count; platform settings
@@ -16,7 +16,7 @@ import { bicepFiles, bicepParser, findProperties, propertyKey, propertyValue, re
 
 const FUNCTION_APP_MODULE = 'bicep/modules/functionApp.bicep';
 
-/** Read only by the local host (src/local): may be in the sample, must not be in the Azure app settings. */
+/** Read only by the local host (src/local, src/tools): may be in the sample, must not be in the Azure app settings. */
 const LOCAL_HOST_ONLY = ['PORT', 'AIRLOCK_DATA_DIR', 'AIRLOCK_LOCAL_WORKSPACES', 'AIRLOCK_WEBHOOKS'];
 
 /** Settings of the Functions host and platform in the bicep app settings: not the code's to read. */
@@ -65,7 +65,8 @@ export function settingsReadBySource(files: { path: string; text: string }[]): M
 
 function settingsReadByCode(): string[] {
   const files = sourceFiles(join(REPO_ROOT, 'src'))
-    .filter((path) => !relative(join(REPO_ROOT, 'src'), path).startsWith('local'))
+    // The local host and the tools that work with it are not what the Function App runs.
+    .filter((path) => !/^(local|tools)\//.test(relative(join(REPO_ROOT, 'src'), path)))
     .map((path) => ({ path: relative(REPO_ROOT, path), text: readFileSync(path, 'utf8') }));
   const fromSource = [...settingsReadBySource(files).keys()];
   const fromHost = [...readRepoFile('host.json').matchAll(/%([A-Za-z0-9_]+)%/g)].map((m) => m[1]).filter(isAirlockSetting);

@@ -2,7 +2,9 @@ import { deflateRawSync } from 'node:zlib';
 import {
   checkFile,
   checkRequestFiles,
+  checkSubmittable,
   classifyFile,
+  contentPolicyOf,
   ContentPolicy,
   DEFAULT_CONTENT_POLICY,
   detectContentType,
@@ -10,6 +12,9 @@ import {
   Finding,
   typeFromExtension,
 } from '../../src/domain/contentPolicy';
+import { ValidationError } from '../../src/domain/errors';
+import { clamavCapacity, RECOMMENDED_CLAMD_LIMITS } from '../../src/domain/scanCapacity';
+import { defaultAirlockSettings } from '../../src/domain/workspace';
 import { buildZip } from '../support/zipFixture';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
@@ -307,6 +312,33 @@ describe('checkRequestFiles', () => {
       },
     ]);
     expect(checkRequestFiles(3, { ...DEFAULT_CONTENT_POLICY, maxFiles: 2 })).toHaveLength(1);
+  });
+});
+
+describe('checkSubmittable: the same file-count rule, refused at submit', () => {
+  const files = (count: number) => Array.from({ length: count }, (_, index) => ({ name: `f${index}.csv` }));
+
+  test('no files, or more than the workspace allows, is a 400 saying so', () => {
+    expect(() => checkSubmittable(files(0), { maxFiles: 2 })).toThrow(ValidationError);
+    expect(() => checkSubmittable(files(2), { maxFiles: 2 })).not.toThrow();
+    expect(() => checkSubmittable(files(3), { maxFiles: 2 })).toThrow(
+      new ValidationError('the request has 3 files; this workspace allows at most 2 per request (combine files into a zip or split the request)'),
+    );
+  });
+});
+
+describe('contentPolicyOf', () => {
+  test('the workspace sets count, size, expansion and types; the scanner\'s capacity is kept as given', () => {
+    const settings = defaultAirlockSettings({ maxFiles: 7, maxFileSizeMb: 2, allowedFileTypes: ['csv', 'pdf'] });
+    const capacity = clamavCapacity(RECOMMENDED_CLAMD_LIMITS);
+    expect(contentPolicyOf(settings, capacity)).toEqual({
+      ...DEFAULT_CONTENT_POLICY,
+      maxFiles: 7,
+      maxFileSizeBytes: 2 * 1024 * 1024,
+      maxExpandedBytes: 2 * 1024 * 1024,
+      allowedTypes: ['csv', 'pdf'],
+      scanCapacity: capacity,
+    });
   });
 });
 

@@ -1,4 +1,14 @@
-import { DefenderScanResultData, defenderVerdict, parseBlobUri } from '../../src/domain/defenderScanResult';
+import {
+  decideScanResult,
+  DefenderScanResultData,
+  defenderVerdict,
+  inProgressAccountOf,
+  parseBlobUri,
+  readScanResultEvent,
+  ScanResultFacts,
+} from '../../src/domain/defenderScanResult';
+import { AirlockRequest, newDraftRequest, withStatus } from '../../src/domain/request';
+import { FileScanResult } from '../../src/domain/scan';
 
 type ResultFields = Pick<DefenderScanResultData, 'scanResultType' | 'scanResultDetails'>;
 
@@ -147,5 +157,92 @@ describe('defenderVerdict', () => {
     expect(defenderVerdict({ scanResultType: 'No threats found', scanResultDetails: { malwareNamesFound: ['X'] } })).toEqual({ verdict: 'malicious', details: 'Malicious: X' });
     expect(defenderVerdict({ scanResultType: 'Not Scanned', scanResultDetails: { malwareNamesFound: ['X'], notScannedReason: 'SAM259215' } }).verdict).toBe('malicious');
     expect(defenderVerdict({ scanResultType: 'No threats found', scanResultDetails: { malwareNamesFound: [] } }).verdict).toBe('clean');
+  });
+});
+
+// ---- whether a verdict counts -------------------------------------------------------------------
+
+const SUBMITTED_AT = 1_000;
+const RITA = { id: 'rita', name: 'Rita' };
+const IN_PROGRESS = inProgressAccountOf({ type: 'import', workspaceId: 'ws01' }, 'tre');
+
+const pending = (etag: string): FileScanResult => ({ name: 'data.csv', engine: 'defender', verdict: 'pending', details: 'awaiting', sha256: 'a'.repeat(64), etag });
+
+/** A request at its first submission, holding data.csv, with the given Defender entries. */
+function submitted(scanReport: FileScanResult[] = [pending('"0x1"')], cycle = 1): AirlockRequest {
+  const draft = newDraftRequest({ id: 'r1', workspaceId: 'ws01', type: 'import', title: 't', businessJustification: 'b', creator: RITA, now: 1 });
+  return withStatus(draft, {
+    to: 'submitted',
+    trigger: 'submit',
+    actor: RITA,
+    now: SUBMITTED_AT,
+    changes: { files: [{ name: 'data.csv', size: 4, sha256: 'a'.repeat(64) }], scanReport, reviewCycle: cycle },
+  });
+}
+
+/** A clean verdict for data.csv version 0x1 in the request's first in-progress container, unless told otherwise. */
+function facts(over: { eTag?: string; account?: string; cycle?: number; scanFinishedAt?: number; scanResultType?: string } = {}): ScanResultFacts {
+  const event = readScanResultEvent({
+    correlationId: 'c1',
+    blobUri: `https://${over.account ?? IN_PROGRESS}.blob.core.windows.net/r1-${over.cycle ?? 1}/data.csv`,
+    eTag: over.eTag ?? '0x1',
+    scanFinishedTimeUtc: new Date((over.scanFinishedAt ?? SUBMITTED_AT + 60) * 1000).toISOString(),
+    scanResultType: over.scanResultType ?? 'No threats found',
+    scanResultDetails: { sha256: 'B'.repeat(64) },
+  });
+  if (typeof event === 'string') throw new Error(event);
+  return { ...event, cycle: over.cycle ?? 1, inProgressAccount: IN_PROGRESS };
+}
+
+describe('decideScanResult', () => {
+  test('a verdict for the version the pending entry awaits is recorded on it, quoted or not, and the workflow told', () => {
+    expect(decideScanResult(submitted(), facts())).toEqual({
+      action: 'record',
+      notify: true,
+      reason: 'recorded clean: No threats found',
+      entry: { name: 'data.csv', engine: 'defender', verdict: 'clean', details: 'No threats found', sha256: 'b'.repeat(64), scannedAt: SUBMITTED_AT + 60, etag: '"0x1"' },
+    });
+  });
+
+  test('a verdict for an old eTag does not count while the file awaits another', () => {
+    expect(decideScanResult(submitted([pending('"0x2"')]), facts({ eTag: '0x1' }))).toEqual({
+      action: 'ignore',
+      reason: 'stale: the verdict is about eTag 0x1, the file awaits "0x2"',
+    });
+  });
+
+  test('a verdict from another submission\'s container, or another account, does not count', () => {
+    expect(decideScanResult(submitted(undefined, 2), facts({ cycle: 1 }))).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/^stale: the blob is in the container of submission 1/) });
+    expect(decideScanResult(submitted(), facts({ account: 'stalimexother' }))).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/not the request's in-progress account/) });
+  });
+
+  test('a request no longer awaiting verdicts takes none', () => {
+    const inReview = withStatus(submitted(), { to: 'in_review', trigger: 'system', actor: RITA, now: SUBMITTED_AT + 5 });
+    expect(decideScanResult(inReview, facts())).toEqual({ action: 'ignore', reason: 'the request is in_review, not submitted' });
+  });
+
+  test('a duplicate changes nothing but nudges the workflow again', () => {
+    const recorded = decideScanResult(submitted(), facts());
+    if (recorded.action !== 'record') throw new Error('expected a record');
+    expect(decideScanResult(submitted([recorded.entry]), facts())).toEqual({ action: 'renotify', reason: 'duplicate; already recorded as clean' });
+  });
+
+  test('an early verdict is kept bound to its own eTag, unless the scan finished before the last submit', () => {
+    expect(decideScanResult(submitted([]), facts({ eTag: '0x9' }))).toMatchObject({ action: 'record', notify: true, entry: { verdict: 'clean', etag: '0x9' } });
+    expect(decideScanResult(submitted([]), facts({ scanFinishedAt: SUBMITTED_AT - 1 }))).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/^stale: the scan finished before/) });
+  });
+
+  test('a delay keeps the entry pending and does not nudge; an early delay is not recorded', () => {
+    const delayed = { ...facts(), data: { ...facts().data, scanResultType: 'Not Scanned', scanResultDetails: { notScannedReason: 'SAM259215: later' } } };
+    expect(decideScanResult(submitted(), delayed)).toMatchObject({ action: 'record', notify: false, entry: { verdict: 'pending', etag: '"0x1"' } });
+    expect(decideScanResult(submitted([]), delayed)).toMatchObject({ action: 'ignore' });
+  });
+});
+
+describe('readScanResultEvent', () => {
+  test('says what is wrong with an event that is not what Defender sends', () => {
+    expect(readScanResultEvent(null)).toBe('it has no data');
+    expect(readScanResultEvent({ blobUri: 'https://a.blob.core.windows.net/c/b', eTag: ' ' })).toBe('data.eTag is missing');
+    expect(readScanResultEvent({ blobUri: 'https://a.blob.core.windows.net/c/b', eTag: '0x1', scanFinishedTimeUtc: 'soon' })).toBe("data.scanFinishedTimeUtc 'soon' is not a time");
   });
 });

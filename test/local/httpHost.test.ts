@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { LocalDurableBackend } from '../../src/local/durableBackend';
 import { registrations } from '../../src/local/functionsCore';
 import { createHttpHost, HttpHost } from '../../src/local/httpHost';
+import { compileRouteTemplate } from '../../src/local/routeTemplate';
 
 // ---- toy functions (names unique to this file) -------------------------------------------------
 
@@ -72,12 +73,6 @@ app.http('httpThings', {
   }),
 });
 app.http('httpThingsMine', { methods: ['GET'], route: 'things/mine', handler: async () => ({ jsonBody: { mine: true } }) });
-app.http('httpFiles', {
-  methods: ['GET'],
-  route: 'Files/{id:guid}/{*path}',
-  handler: async (request) => ({ jsonBody: { id: request.params.id, path: request.params.path ?? null } }),
-});
-app.http('httpOptional', { methods: ['GET'], route: 'pages/{page:int?}', handler: async (request) => ({ jsonBody: { page: request.params.page ?? null } }) });
 app.http('httpBoom', {
   methods: ['GET'],
   route: 'boom',
@@ -144,18 +139,23 @@ test('route parameters, query, JSON body, headers and cookies reach and leave th
   });
 });
 
-test('literal segments win over parameters and match case-insensitively; constraints and catch-alls apply', async () => {
+test('literal segments win over parameters and match case-insensitively; parameters are percent-decoded', async () => {
   expect(await (await fetch(api('THINGS/Mine'))).json()).toEqual({ mine: true });
   expect(await (await fetch(api('things/7'))).json()).toMatchObject({ id: '7' });
+  expect(await (await fetch(api('Things/a%20b%2Fc'))).json()).toMatchObject({ id: 'a b/c' });
+  expect(await (await fetch(api('things/7/'))).json()).toMatchObject({ id: '7' });
+  expect((await fetch(api('things/7/more'))).status).toBe(404);
+  expect((await fetch(api('things'))).status).toBe(404);
+});
 
-  const guid = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-  expect(await (await fetch(api(`files/${guid}/a/b%20c.txt`))).json()).toEqual({ id: guid, path: 'a/b c.txt' });
-  expect(await (await fetch(api(`files/${guid}`))).json()).toEqual({ id: guid, path: null });
-  expect((await fetch(api('files/not-a-guid/x'))).status).toBe(404);
-
-  expect(await (await fetch(api('pages/3'))).json()).toEqual({ page: '3' });
-  expect(await (await fetch(api('pages'))).json()).toEqual({ page: null });
-  expect((await fetch(api('pages/three'))).status).toBe(404);
+test('route shapes the app never registers are refused when the host compiles them, not served differently from Azure', () => {
+  for (const template of ['files/{id:guid}', 'files/{*path}', 'pages/{page?}', 'pages/{page=1}', 'files/{name}.{ext}']) {
+    expect(() => compileRouteTemplate(template)).toThrow(`route '${template}'`);
+  }
+  expect(compileRouteTemplate('workspaces/{workspaceId}/requests/{requestId}/link').match('/Workspaces/ws1/requests/r%201/LINK')).toEqual({
+    workspaceId: 'ws1',
+    requestId: 'r 1',
+  });
 });
 
 test('unknown paths are 404 and known routes with the wrong method are 405', async () => {

@@ -1,24 +1,23 @@
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
-import { checkRequestFiles } from '../../domain/contentPolicy';
+import { checkRequestFiles, contentPolicyOf } from '../../domain/contentPolicy';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { FileScanResult, ScanSummary, summarizeScan, withScanResult } from '../../domain/scan';
 import { getDependencies } from '../../infra/dependencies';
 import { inspectFile } from '../../infra/scanning/contentInspector';
 import { containerFor } from '../../infra/stageStorage';
-import { ACTIVITIES } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
 import { StageInput } from './provisionContainer';
-import { airlockSettingsOf, contentPolicyOf, scanCapacityFor } from '../airlockSettings';
+import { airlockSettingsOf, scanCapacityFor } from '../airlockSettings';
 import { requestOf } from './requestOf';
-import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
+import { readStoredRequest, updateStoredRequest } from '../storedRequest';
 
 /**
  * The airlock's own checks of the in-progress copies, whatever the malware scanner: size, count,
  * type from content against the workspace's allow-list, and what is inside archives. A finding
  * blocks the request with the reason.
  */
-export const checkContent: ActivityHandler = async ({ request: input, at }: StageInput): Promise<ScanSummary> => {
+export const checkContent: ActivityHandlerOf<typeof ACTIVITIES.checkContent> = async ({ request: input, at }: StageInput): Promise<ScanSummary> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input);
   const settings = await airlockSettingsOf(deps, input.workspaceId);
@@ -36,12 +35,12 @@ export const checkContent: ActivityHandler = async ({ request: input, at }: Stag
       verdict: findings.length ? 'policy_violation' : 'clean',
       engine: 'content-checks',
       details: findings.length ? findings.map((finding) => finding.message).join('; ') : `content is ${inspection.type}${members}`,
-      scannedAt: epochSeconds(deps),
+      scannedAt: epochSeconds(deps.now()),
       etag: inspection.etag,
     });
   }
   const stored = await updateStoredRequest(deps, input, (current) =>
-    withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), { scanReport: entries.reduce(withScanResult, current.scanReport ?? []) }),
+    withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps.now()), { scanReport: entries.reduce(withScanResult, current.scanReport ?? []) }),
   );
   return summarizeScan(stored.scanReport ?? [], stored.files.map((file) => file.name), ['content-checks']);
 };
@@ -51,4 +50,4 @@ function listed(names: readonly string[], shown = 20): string {
   return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
-df.app.activity(ACTIVITIES.checkContent, { handler: checkContent });
+registerActivity(ACTIVITIES.checkContent, checkContent);

@@ -1,17 +1,16 @@
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
 import { auditOfDeletion } from '../../domain/auditOfChange';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
-import { ACTIVITIES } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
 import { StageInput } from './provisionContainer';
-import { epochSeconds, updateStoredRequest } from '../storedRequest';
+import { updateStoredRequest } from '../storedRequest';
 import { requestOf } from './requestOf';
 
 /** Deletes a request's container in one stage (a cancelled request's data is no longer needed). */
-export const deleteStageData: ActivityHandler = async (input: StageInput): Promise<void> => {
+export const deleteStageData: ActivityHandlerOf<typeof ACTIVITIES.deleteStageData> = async (input: StageInput): Promise<void> => {
   const deps = await getDependencies();
   const container = containerFor(requestOf(input.request), input.at);
   const files = await deps.storage.listFiles(container);
@@ -20,10 +19,10 @@ export const deleteStageData: ActivityHandler = async (input: StageInput): Promi
   await updateStoredRequest(
     deps,
     input.request,
-    (current) => (current.filesAt === null ? undefined : withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), { filesAt: null })),
-    { audit: () => [auditOfDeletion(AIRLOCK_SYSTEM, epochSeconds(deps), input.at.stage, files.map(({ name }) => ({ name })))] },
+    (current) => (current.filesAt === null ? undefined : withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps.now()), { filesAt: null })),
+    { audit: () => [auditOfDeletion(AIRLOCK_SYSTEM, epochSeconds(deps.now()), input.at.stage, files.map(({ name }) => ({ name })))] },
   );
   await deps.storage.deleteContainer(container);
 };
 
-df.app.activity(ACTIVITIES.deleteStageData, { handler: deleteStageData });
+registerActivity(ACTIVITIES.deleteStageData, deleteStageData);

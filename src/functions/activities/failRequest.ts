@@ -1,12 +1,13 @@
-import * as df from 'durable-functions';
 import { InvocationContext } from '@azure/functions';
-import { ActivityHandler } from 'durable-functions';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { withStatus } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
+import { RequestStatus } from '../../domain/status';
 import { canTransition } from '../../domain/transitions';
 import { getDependencies } from '../../infra/dependencies';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
-import { epochSeconds, updateStoredRequest } from '../storedRequest';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
+import { LifecycleInput } from '../lifecycleNames';
+import { updateStoredRequest } from '../storedRequest';
 
 export interface FailInput {
   request: LifecycleInput;
@@ -14,16 +15,16 @@ export interface FailInput {
 }
 
 /** Marks the request failed with a message a person can act on, if its status allows it. */
-export const failRequest: ActivityHandler = async (input: FailInput, context: InvocationContext): Promise<string> => {
+export const failRequest: ActivityHandlerOf<typeof ACTIVITIES.failRequest> = async (input: FailInput, context: InvocationContext): Promise<RequestStatus> => {
   const deps = await getDependencies();
   const stored = await updateStoredRequest(deps, input.request, (request) => {
     if (!canTransition(request.status, 'failed')) {
       context.warn(`request ${request.id} could not be marked failed from '${request.status}': ${input.statusMessage}`);
       return undefined;
     }
-    return withStatus(request, { to: 'failed', trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps), statusMessage: input.statusMessage });
+    return withStatus(request, { to: 'failed', trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps.now()), statusMessage: input.statusMessage });
   });
   return stored.status;
 };
 
-df.app.activity(ACTIVITIES.failRequest, { handler: failRequest });
+registerActivity(ACTIVITIES.failRequest, failRequest);

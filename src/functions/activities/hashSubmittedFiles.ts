@@ -1,19 +1,16 @@
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
-import { ConflictError, IllegalTransitionError, NotFoundError } from '../../domain/errors';
+import { epochSeconds } from '../../domain/epochSeconds';
+import { ConflictError, IntegrityError, InvariantError, NotFoundError, SubmissionChangedError } from '../../domain/errors';
 import { filesLocationOf, withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor, HashedFile } from '../../infra/stageStorage';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
+import { LifecycleInput } from '../lifecycleNames';
 import { requestOf } from './requestOf';
-import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
+import { readStoredRequest, updateStoredRequest } from '../storedRequest';
 
 /** name → etag of the hashed version, so the move copies exactly what was hashed. */
 export type HashedVersions = Record<string, string>;
-
-/** The requester changed the draft after submitting: the submission is no longer what they submitted. */
-export class SubmissionChangedError extends ConflictError {}
 
 /**
  * Fixes what was submitted: the SHA-256 of every file recorded at submit, in the version recorded
@@ -22,15 +19,15 @@ export class SubmissionChangedError extends ConflictError {}
  * Every later move is verified against these digests. Running it again after it finished returns
  * the recorded versions.
  */
-export const hashSubmittedFiles: ActivityHandler = async (input: LifecycleInput): Promise<HashedVersions> => {
+export const hashSubmittedFiles: ActivityHandlerOf<typeof ACTIVITIES.hashSubmittedFiles> = async (input: LifecycleInput): Promise<HashedVersions> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input);
   if (request.status !== 'submitted') {
-    throw new IllegalTransitionError(`files can only be hashed on a submitted request; this one is '${request.status}'`);
+    throw new InvariantError(`files can only be hashed on a submitted request; this one is '${request.status}'`);
   }
   if (request.files.every((file) => file.sha256)) return versionsOf(request.files);
   const location = filesLocationOf(request);
-  if (location?.stage !== 'draft') throw new Error(`the submitted files are not in the draft stage (they are at ${JSON.stringify(location)})`);
+  if (location?.stage !== 'draft') throw new IntegrityError(`the submitted files are not in the draft stage (they are at ${JSON.stringify(location)})`);
   const draft = containerFor(requestOf(input), location);
   const hashed: HashedFile[] = [];
   for (const file of request.files) {
@@ -46,10 +43,10 @@ export const hashSubmittedFiles: ActivityHandler = async (input: LifecycleInput)
   }
   const stored = await updateStoredRequest(deps, input, (current) => {
     if (current.status !== 'submitted') {
-      throw new IllegalTransitionError(`files can only be recorded on a submitted request; this one is '${current.status}'`);
+      throw new InvariantError(`files can only be recorded on a submitted request; this one is '${current.status}'`);
     }
     // A resubmission is judged afresh: the previous cycle's scan report does not carry over.
-    return withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), {
+    return withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps.now()), {
       files: hashed.map(({ name, size, sha256, etag }) => ({ name, size, sha256, etag })),
       scanReport: [],
     });
@@ -61,4 +58,4 @@ function versionsOf(files: readonly { name: string; etag?: string }[]): HashedVe
   return Object.fromEntries(files.map((file) => [file.name, file.etag ?? '']));
 }
 
-df.app.activity(ACTIVITIES.hashSubmittedFiles, { handler: hashSubmittedFiles });
+registerActivity(ACTIVITIES.hashSubmittedFiles, hashSubmittedFiles);

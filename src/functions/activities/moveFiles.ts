@@ -1,16 +1,16 @@
 import { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
-import { NotFoundError } from '../../domain/errors';
+import { epochSeconds } from '../../domain/epochSeconds';
+import { IntegrityError, NotFoundError } from '../../domain/errors';
 import { filesLocationOf, withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { FilesLocation } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
+import { LifecycleInput } from '../lifecycleNames';
 import { HashedVersions } from './hashSubmittedFiles';
 import { requestOf } from './requestOf';
-import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
+import { readStoredRequest, updateStoredRequest } from '../storedRequest';
 
 export interface MoveInput {
   request: LifecycleInput;
@@ -20,7 +20,9 @@ export interface MoveInput {
   versions?: HashedVersions;
 }
 
-export class IntegrityError extends Error {}
+export interface MoveResult {
+  moved: number;
+}
 
 const sameLocation = (a: FilesLocation | null, b: FilesLocation) => a !== null && a.stage === b.stage && a.cycle === b.cycle;
 
@@ -31,7 +33,7 @@ const sameLocation = (a: FilesLocation | null, b: FilesLocation) => a !== null &
  * anything in it that was never part of the request (a draft upload after submit). Safe to run
  * again at any point: a recorded move only finishes deleting its source.
  */
-export const moveFiles: ActivityHandler = async (input: MoveInput, context: InvocationContext): Promise<{ moved: number }> => {
+export const moveFiles: ActivityHandlerOf<typeof ACTIVITIES.moveFiles> = async (input: MoveInput, context: InvocationContext): Promise<MoveResult> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input.request);
   const source = containerFor(requestOf(input.request), input.from);
@@ -72,13 +74,13 @@ export const moveFiles: ActivityHandler = async (input: MoveInput, context: Invo
   await updateStoredRequest(
     deps,
     input.request,
-    (current) => (sameLocation(filesLocationOf(current), input.to) ? undefined : withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), { filesAt: input.to })),
+    (current) => (sameLocation(filesLocationOf(current), input.to) ? undefined : withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps.now()), { filesAt: input.to })),
     {
       audit: () => [
         {
           action: 'data.moved',
           actor: AIRLOCK_SYSTEM,
-          time: epochSeconds(deps),
+          time: epochSeconds(deps.now()),
           files: request.files.map(({ name, sha256 }) => ({ name, sha256 })),
           detail: {
             from: input.from.stage,
@@ -101,4 +103,4 @@ function describe(location: FilesLocation | null): string {
   return location ? `the ${location.stage} stage (cycle ${location.cycle})` : 'nowhere (deleted)';
 }
 
-df.app.activity(ACTIVITIES.moveFiles, { handler: moveFiles });
+registerActivity(ACTIVITIES.moveFiles, moveFiles);

@@ -1,9 +1,8 @@
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
 import { FilesLocation } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
+import { LifecycleInput } from '../lifecycleNames';
 import { requestOf } from './requestOf';
 
 /** An activity about the request's container in one stage and cycle. */
@@ -13,9 +12,9 @@ export interface StageInput {
 }
 
 /** Creates the request's container in a stage account; creating one that exists is fine. */
-export const provisionContainer: ActivityHandler = async (input: StageInput): Promise<void> => {
+export const provisionContainer: ActivityHandlerOf<typeof ACTIVITIES.provisionContainer> = async (input: StageInput): Promise<void> => {
   const deps = await getDependencies();
   await deps.storage.ensureContainer(containerFor(requestOf(input.request), input.at));
 };
 
-df.app.activity(ACTIVITIES.provisionContainer, { handler: provisionContainer });
+registerActivity(ACTIVITIES.provisionContainer, provisionContainer);

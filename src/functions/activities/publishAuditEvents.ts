@@ -1,8 +1,7 @@
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
 import { eventOfAuditEntry } from '../../domain/airlockEvents';
 import { getDependencies } from '../../infra/dependencies';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
+import { LifecycleInput } from '../lifecycleNames';
 import { readStoredRequest } from '../storedRequest';
 
 export interface PublishAuditEventsInput {
@@ -17,7 +16,7 @@ export interface PublishAuditEventsInput {
  * its entry, so a retry after a partial publish sends the same ids again and consumers drop the
  * duplicates; a failed publish throws for the orchestrator's retry policy.
  */
-export const publishAuditEvents: ActivityHandler = async (input: PublishAuditEventsInput): Promise<number> => {
+export const publishAuditEvents: ActivityHandlerOf<typeof ACTIVITIES.publishAuditEvents> = async (input: PublishAuditEventsInput): Promise<number> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input.request);
   const log = await deps.store.listAudit(input.request.workspaceId, input.request.requestId);
@@ -27,4 +26,4 @@ export const publishAuditEvents: ActivityHandler = async (input: PublishAuditEve
   return Math.max(input.afterSeq, ...entries.map((entry) => entry.seq));
 };
 
-df.app.activity(ACTIVITIES.publishAuditEvents, { handler: publishAuditEvents });
+registerActivity(ACTIVITIES.publishAuditEvents, publishAuditEvents);

@@ -1,10 +1,9 @@
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
 import { filesLocationOf } from '../../domain/request';
 import { FilesLocation } from '../../domain/stages';
 import { RequestStatus } from '../../domain/status';
 import { getDependencies } from '../../infra/dependencies';
-import { ACTIVITIES, LifecycleInput } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
+import { LifecycleInput } from '../lifecycleNames';
 import { readStoredRequest } from '../storedRequest';
 
 export interface StoredStatus {
@@ -17,9 +16,9 @@ export interface StoredStatus {
 }
 
 /** The orchestrator acts on the stored request, never on an event's word alone. */
-export const readRequestStatus: ActivityHandler = async (input: LifecycleInput): Promise<StoredStatus> => {
+export const readRequestStatus: ActivityHandlerOf<typeof ACTIVITIES.readRequestStatus> = async (input: LifecycleInput): Promise<StoredStatus> => {
   const request = await readStoredRequest(await getDependencies(), input);
   return { status: request.status, resourceVersion: request.resourceVersion, cycle: request.reviewCycle ?? 0, filesAt: filesLocationOf(request) };
 };
 
-df.app.activity(ACTIVITIES.readRequestStatus, { handler: readRequestStatus });
+registerActivity(ACTIVITIES.readRequestStatus, readRequestStatus);

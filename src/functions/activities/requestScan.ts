@@ -1,15 +1,14 @@
-import * as df from 'durable-functions';
-import { ActivityHandler } from 'durable-functions';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { summarizeScan, withScanResult } from '../../domain/scan';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
-import { ACTIVITIES } from '../lifecycleNames';
+import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
 import { StageInput } from './provisionContainer';
 import { airlockSettingsOf, scannerOf } from '../airlockSettings';
 import { requestOf } from './requestOf';
-import { epochSeconds, readStoredRequest, updateStoredRequest } from '../storedRequest';
+import { readStoredRequest, updateStoredRequest } from '../storedRequest';
 
 /**
  * A scan verdict: `clean` and `threat` are final; `pending` means the verdict will arrive as an
@@ -21,13 +20,13 @@ export type ScanOutcome =
   | { outcome: 'pending'; message: string; timeoutMinutes: number };
 
 /** Runs the configured malware scanner on the in-progress copies and records its report entries. */
-export const requestScan: ActivityHandler = async ({ request: input, at }: StageInput): Promise<ScanOutcome> => {
+export const requestScan: ActivityHandlerOf<typeof ACTIVITIES.requestScan> = async ({ request: input, at }: StageInput): Promise<ScanOutcome> => {
   const deps = await getDependencies();
   const request = await readStoredRequest(deps, input);
   const scanner = scannerOf(deps, await airlockSettingsOf(deps, input.workspaceId));
   const entries = await scanner.scanFiles(containerFor(requestOf(input), at), request.files, request.scanReport ?? []);
   const stored = await updateStoredRequest(deps, input, (current) =>
-    withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps), {
+    withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps.now()), {
       scanReport: entries.reduce(withScanResult, current.scanReport ?? []),
     }),
   );
@@ -35,4 +34,4 @@ export const requestScan: ActivityHandler = async ({ request: input, at }: Stage
   return summary.outcome === 'pending' ? { ...summary, timeoutMinutes: scanner.timeoutMinutes ?? 180 } : summary;
 };
 
-df.app.activity(ACTIVITIES.requestScan, { handler: requestScan });
+registerActivity(ACTIVITIES.requestScan, requestScan);

@@ -14,7 +14,7 @@ import { app, InvocationContext } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import { AirlockConfig, loadConfig } from '../../config';
 import { AirlockCloudEvent } from '../../domain/airlockEvents';
-import { NotFoundError, ValidationError } from '../../domain/errors';
+import { DependencyError, NotFoundError, ValidationError } from '../../domain/errors';
 import {
   needsWorkspaceAddresses,
   NotificationRules,
@@ -29,6 +29,7 @@ import {
 import { Dependencies, getDependencies } from '../../infra/dependencies';
 import defaultRules from '../../notifications/defaultRules.json';
 import { airlockSettingsOf } from '../airlockSettings';
+import { errorText } from '../../domain/errorText';
 
 export async function airlockNotifier(delivered: unknown, context: InvocationContext): Promise<void> {
   const event = readAirlockEvent(delivered);
@@ -66,11 +67,11 @@ export async function airlockNotifier(delivered: unknown, context: InvocationCon
       // Counts, not addresses: logs travel further than mail.
       context.log(`event ${event.id}, ${rule}: mail ${messageId} sent to ${addresses.length} recipient${addresses.length === 1 ? '' : 's'}`);
     } catch (error) {
-      context.error(`event ${event.id}, ${rule}: sending mail ${messageId} failed: ${(error as Error).message}`);
-      failures.push(`${rule}: ${(error as Error).message}`);
+      context.error(`event ${event.id}, ${rule}: sending mail ${messageId} failed: ${errorText(error)}`);
+      failures.push(`${rule}: ${errorText(error)}`);
     }
   }
-  if (failures.length) throw new Error(`notifications of event ${event.id} not sent (${failures.join('; ')}); deliver the event again`);
+  if (failures.length) throw new DependencyError(`notifications of event ${event.id} not sent (${failures.join('; ')}); deliver the event again`);
 }
 
 // ---- the rules ----
@@ -99,7 +100,7 @@ function readNotificationRules(file: string | undefined): NotificationRules {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ValidationError(`notification rules file '${file}' (AIRLOCK_NOTIFICATION_RULES) cannot be read: ${(error as Error).message}`);
+    throw new ValidationError(`notification rules file '${file}' (AIRLOCK_NOTIFICATION_RULES) cannot be read: ${errorText(error)}`);
   }
   return parseNotificationRules(text, `notification rules file '${file}'`);
 }
@@ -118,7 +119,7 @@ app.hook.appStart(() => {
   try {
     validateNotificationRulesAtStartup();
   } catch (error) {
-    console.error(`airlockNotifier: ${(error as Error).message}`);
+    console.error(`airlockNotifier: ${errorText(error)}`);
   }
 });
 

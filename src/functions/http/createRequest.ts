@@ -1,8 +1,9 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { auditOfChange, auditOfCreation } from '../../domain/auditOfChange';
-import { AirlockDisabledError, ForbiddenError } from '../../domain/errors';
-import { canCreate } from '../../domain/permissions';
+import { epochSeconds } from '../../domain/epochSeconds';
+import { AirlockDisabledError } from '../../domain/errors';
+import { requirePermission } from '../../domain/permissions';
 import { newDraftRequest, withStatus } from '../../domain/request';
 import { AIRLOCK_SYSTEM, userRefOf } from '../../domain/roles';
 import { parseCreateRequest } from '../../domain/schemas';
@@ -18,10 +19,10 @@ export const createRequest = answering(
     const deps = await getDependencies();
     const workspaceId = workspaceIdParam(request);
     const caller = await authenticate(request, deps, workspaceId);
-    if (!canCreate(caller)) throw new ForbiddenError('Only a Workspace Researcher or Workspace Owner can create an airlock request');
+    requirePermission(caller, 'create');
     if (!(await airlockSettingsOf(deps, workspaceId)).enabled) throw new AirlockDisabledError('Airlock is not enabled in this workspace.');
     const body = parseCreateRequest(await readJsonBody(request));
-    const now = Math.floor(deps.now().getTime() / 1000);
+    const now = epochSeconds(deps.now());
     const fresh = newDraftRequest({ id: deps.newId(), workspaceId, ...body, creator: userRefOf(caller), now });
     const draft = await deps.store.create(fresh, auditOfCreation(fresh));
     const input: LifecycleInput = { requestId: draft.id, workspaceId, type: draft.type };

@@ -5,7 +5,8 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { NotFoundError } from '../../domain/errors';
 import { Caller } from '../../domain/roles';
-import { isWorkspaceId, requireTreAdmin, storageAccountsOf, Workspace } from '../../domain/workspace';
+import { requireTreAdmin } from '../../domain/permissions';
+import { isWorkspaceId, storageAccountsOf, Workspace } from '../../domain/workspace';
 import { Dependencies, getDependencies } from '../../infra/dependencies';
 import { answering, json, workspaceIdParam } from './httpMapping';
 import { authenticate } from './requestAccess';

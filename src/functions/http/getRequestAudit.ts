@@ -1,6 +1,5 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ForbiddenError } from '../../domain/errors';
-import { hasRole } from '../../domain/roles';
+import { requirePermission } from '../../domain/permissions';
 import { verifyChain } from '../../infra/auditChain';
 import { getDependencies } from '../../infra/dependencies';
 import { answering, json, requestIdParam, workspaceIdParam } from './httpMapping';
@@ -11,9 +10,7 @@ export const getRequestAudit = answering(async (request: HttpRequest, _context: 
   const deps = await getDependencies();
   const workspaceId = workspaceIdParam(request);
   const caller = await authenticate(request, deps, workspaceId);
-  if (!hasRole(caller, 'WorkspaceOwner', 'AirlockManager')) {
-    throw new ForbiddenError('Only a Workspace Owner or an Airlock Manager can read the audit log of a request');
-  }
+  requirePermission(caller, 'readAudit');
   const airlockRequest = await loadVisibleRequest(deps, caller, workspaceId, requestIdParam(request));
   const entries = await deps.store.listAudit(workspaceId, airlockRequest.id);
   return json(200, { requestId: airlockRequest.id, entries, verification: verifyChain(entries, airlockRequest.auditHead) });

@@ -1,6 +1,7 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { auditOfLink } from '../../domain/auditOfChange';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { LinkGrant, linkGrantFor } from '../../domain/permissions';
 import { userRefOf } from '../../domain/roles';
 import { storageAccountName } from '../../domain/stages';
@@ -32,7 +33,7 @@ export const getRequestLink = answering(async (request: HttpRequest, client: df.
     },
     {
       audit: (current) => [
-        auditOfLink(userRefOf(caller), Math.floor(deps.now().getTime() / 1000), {
+        auditOfLink(userRefOf(caller), epochSeconds(deps.now()), {
           stage: grant!.stage,
           permissions: grant!.permissions,
           expiresOn: expiresOn.toISOString(),

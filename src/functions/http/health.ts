@@ -1,13 +1,14 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getDependencies } from '../../infra/dependencies';
 import { json } from './httpMapping';
+import { errorText } from '../../domain/errorText';
 
 async function probe(check: () => Promise<void>): Promise<string> {
   try {
     await check();
     return 'ok';
   } catch (error) {
-    return `unavailable: ${(error as Error).message}`;
+    return `unavailable: ${errorText(error)}`;
   }
 }
 

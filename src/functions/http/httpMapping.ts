@@ -7,6 +7,7 @@ import { DependencyError, isAirlockError, ValidationError } from '../../domain/e
 import { allowedUserActions } from '../../domain/permissions';
 import { AirlockRequest } from '../../domain/request';
 import { Caller } from '../../domain/roles';
+import { errorText } from '../../domain/errorText';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -82,7 +83,7 @@ export async function notifyLifecycle(action: () => Promise<void>, what: string)
     await action();
   } catch (error) {
     throw new DependencyError(
-      `${what} was recorded, but the airlock's workflow could not be notified (${(error as Error).message}); try again shortly`,
+      `${what} was recorded, but the airlock's workflow could not be notified (${errorText(error)}); try again shortly`,
     );
   }
 }

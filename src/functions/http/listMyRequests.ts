@@ -1,5 +1,5 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { hasRole } from '../../domain/roles';
+import { canReview, hasPermission } from '../../domain/permissions';
 import { parseListQuery } from '../../domain/schemas';
 import { getDependencies } from '../../infra/dependencies';
 import { answering, json, queryObject } from './httpMapping';
@@ -18,9 +18,10 @@ export const listMyRequests = answering(async (request: HttpRequest, _context: I
   const query = parseListQuery(queryObject(request));
   let page;
   if (query.airlockManager) {
-    if (!caller.workspaceId || !hasRole(caller, 'AirlockManager')) return json(200, []);
+    if (!caller.workspaceId || !hasPermission(caller, 'review')) return json(200, []);
     page = await deps.store.list(caller.workspaceId, { ...query, status: 'in_review' });
-    page = { ...page, items: page.items.filter((item) => item.createdBy.id !== caller.id) };
+    // The queue offers exactly what review would accept: not their own, not one they reviewed this cycle.
+    page = { ...page, items: page.items.filter((item) => canReview(caller, item)) };
   } else {
     page = await deps.store.listAll({ ...query, creatorUserId: caller.id });
   }

@@ -1,5 +1,6 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { scanCapacityOf } from '../../config';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { ConflictError } from '../../domain/errors';
 import { userRefOf } from '../../domain/roles';
 import { parseAirlockSettings } from '../../domain/schemas';
@@ -22,7 +23,7 @@ export const putAirlockSettings = answering(async (request: HttpRequest, context
   // Writing the same settings again is not a change: nothing to record.
   if (changedFields.length === 0) return airlockSettingsResponse(workspace, deps.config.treId);
 
-  const now = Math.floor(deps.now().getTime() / 1000);
+  const now = epochSeconds(deps.now());
   const changed = await deps.workspaces.replace(withSettings(workspace, settings, userRefOf(caller), now));
   context.log(`airlock settings changed: workspace=${workspace.id} by=${caller.id} fields=${changedFields.join(',')}`);
   return airlockSettingsResponse(changed, deps.config.treId);

@@ -1,6 +1,7 @@
 import { HttpRequest, HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { auditOfChange } from '../../domain/auditOfChange';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { ConflictError } from '../../domain/errors';
 import { authorize, UserAction } from '../../domain/permissions';
 import { AirlockRequest } from '../../domain/request';
@@ -43,7 +44,7 @@ export async function recordAction(
     const request = await loadVisibleRequest(deps, caller, workspaceId, requestId);
     authorize(action, caller, request);
     if (attempt === 1) await requireRunningWorkflow(client, requestId);
-    const now = Math.floor(deps.now().getTime() / 1000);
+    const now = epochSeconds(deps.now());
     const changed = await change({ request, caller, deps, now, body: bodyText });
     try {
       stored = await deps.store.replace(changed, auditOfChange(request, changed));

@@ -2,7 +2,7 @@ import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functio
 import * as df from 'durable-functions';
 import { NotFoundError } from '../../domain/errors';
 import { userRefOf } from '../../domain/roles';
-import { requireTreAdmin } from '../../domain/workspace';
+import { requireTreAdmin } from '../../domain/permissions';
 import { getDependencies } from '../../infra/dependencies';
 import { restartStoppedWorkflow, workflowStateOf } from '../lifecycleWorkflow';
 import { answering, json, requestIdParam, workspaceIdParam } from './httpMapping';

@@ -1,7 +1,7 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { checkFileNames } from '../../domain/fileNames';
-import { checkSubmittable } from '../../domain/policies';
+import { checkSubmittable } from '../../domain/contentPolicy';
 import { ValidationError } from '../../domain/errors';
 import { filesLocationOf, withStatus } from '../../domain/request';
 import { userRefOf } from '../../domain/roles';

@@ -1,14 +1,14 @@
 import * as df from 'durable-functions';
 import { OrchestrationContext, OrchestrationHandler, RetryOptions, Task } from 'durable-functions';
-import { FilesLocation, Stage } from '../../domain/stages';
-import { RequestStatus } from '../../domain/status';
+import { DependencyError, IntegrityError, InvariantError } from '../../domain/errors';
 import { ScanSummary } from '../../domain/scan';
+import { FilesLocation, Stage, stageOfStatus } from '../../domain/stages';
+import { RequestStatus } from '../../domain/status';
 import { userFacingReason } from '../../domain/statusMessages';
-import { HashedVersions } from '../activities/hashSubmittedFiles';
-import { MoveInput } from '../activities/moveFiles';
-import { StoredStatus } from '../activities/readRequestStatus';
-import { ScanOutcome } from '../activities/requestScan';
-import { ACTIVITIES, LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../lifecycleNames';
+import { ACTIVITIES, InputOf, OutputOf, SomeActivity } from '../activities/contract';
+import type { HashedVersions } from '../activities/hashSubmittedFiles';
+import type { StoredStatus } from '../activities/readRequestStatus';
+import { LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../lifecycleNames';
 
 /**
  * Storage and store calls fail transiently; retrying with backoff rides out a blip, and what still
@@ -21,40 +21,77 @@ export const ACTIVITY_RETRY = (() => {
   return options;
 })();
 
-type Flow = Generator<Task, unknown, any>;
+/** Orchestrator code: it yields Durable tasks and is resumed with their results. */
+type Flow<T> = Generator<Task, T, unknown>;
 
-function* call<T>(context: OrchestrationContext, activity: string, input: unknown): Generator<Task, T, any> {
-  return (yield context.df.callActivityWithRetry(activity, ACTIVITY_RETRY, input)) as T;
+/**
+ * Runs an activity, retried as ACTIVITY_RETRY says. The workflow's one cast: Durable Functions
+ * resumes the generator with whatever JSON the activity returned, and the descriptor is what
+ * states its shape (the registration is held to the same descriptor).
+ */
+function* call<A extends SomeActivity>(context: OrchestrationContext, activity: A, input: InputOf<A>): Flow<OutputOf<A>> {
+  return (yield context.df.callActivityWithRetry(activity.name, ACTIVITY_RETRY, input)) as OutputOf<A>;
 }
 
-function* readStored(context: OrchestrationContext, request: LifecycleInput): Generator<Task, StoredStatus, any> {
-  return yield* call<StoredStatus>(context, ACTIVITIES.readRequestStatus, request);
+/** Where the workflow is in the story: shown as its custom status, and named in the failure message if it stops there. */
+type Progress = (step: string, awaiting?: string) => void;
+
+/**
+ * The audit log is the outbox: the entries stored since the last publish go out as CloudEvents. A
+ * failed publish does not stop the request: the entries stay unpublished and go out with the next
+ * publish, with the same event ids.
+ */
+class AuditEvents {
+  private publishedSeq = 0;
+
+  constructor(
+    private readonly context: OrchestrationContext,
+    private readonly request: LifecycleInput,
+  ) {}
+
+  *publish(): Flow<boolean> {
+    try {
+      this.publishedSeq = yield* call(this.context, ACTIVITIES.publishAuditEvents, { request: this.request, afterSeq: this.publishedSeq });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The last events of a finished request have no later wait to ride on: retry them on a durable timer, for up to about a day. */
+  *publishRemaining(): Flow<void> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (yield* this.publish()) return;
+      yield this.context.df.createTimer(new Date(this.context.df.currentUtcDateTime.getTime() + 5 * 60_000 * 2 ** attempt));
+    }
+  }
 }
 
 /**
  * Waits until the stored request leaves `status`. Each RequestUpdated event only says "look": the
  * stored request decides, so a duplicate, late or forged event changes nothing. The stored status is
- * read first, in case the change happened before this wait began.
+ * read first, in case the change happened before this wait began. Whatever was stored since the last
+ * look (by the workflow or by a person) is published before each wait, which may be long.
  */
-function* statusAfter(context: OrchestrationContext, request: LifecycleInput, at: Progress, status: RequestStatus): Generator<Task, StoredStatus, any> {
-  let stored = yield* readStored(context, request);
+function* statusAfter(context: OrchestrationContext, request: LifecycleInput, status: RequestStatus, events: AuditEvents): Flow<StoredStatus> {
+  let stored = yield* call(context, ACTIVITIES.readRequestStatus, request);
   while (stored.status === status) {
-    // Whatever was stored since the last look (by the workflow or by a person) goes out as events
-    // before the wait, which may be long.
-    yield* publishEvents(context, request, at);
+    yield* events.publish();
     yield context.df.waitForExternalEvent(REQUEST_UPDATED_EVENT);
-    stored = yield* readStored(context, request);
+    stored = yield* call(context, ACTIVITIES.readRequestStatus, request);
   }
   return stored;
 }
+
+type ScanVerdict = ScanSummary | { outcome: 'timeout'; message: string };
 
 /**
  * The scan wait point: a verdict now (ClamAV, or scanning disabled), or verdicts that arrive later
  * as ScanResult events (Defender), each of which only prompts a fresh read of the stored report.
  * No complete verdict before the deadline fails closed: unscanned data never reaches review.
  */
-function* scanVerdict(context: OrchestrationContext, request: LifecycleInput, files: FilesLocation): Generator<Task, ScanSummary | { outcome: 'timeout'; message: string }, any> {
-  const first = yield* call<ScanOutcome>(context, ACTIVITIES.requestScan, { request, at: files });
+function* scanVerdict(context: OrchestrationContext, request: LifecycleInput, files: FilesLocation): Flow<ScanVerdict> {
+  const first = yield* call(context, ACTIVITIES.requestScan, { request, at: files });
   if (first.outcome !== 'pending') return first;
   const deadline = new Date(context.df.currentUtcDateTime.getTime() + first.timeoutMinutes * 60_000);
   const timeout = context.df.createTimer(deadline);
@@ -63,7 +100,7 @@ function* scanVerdict(context: OrchestrationContext, request: LifecycleInput, fi
     if (winner === timeout) {
       return { outcome: 'timeout', message: `no scan result within ${formatMinutes(first.timeoutMinutes)}; the files stay in quarantine` };
     }
-    const summary = yield* call<ScanSummary>(context, ACTIVITIES.readScanOutcome, request);
+    const summary = yield* call(context, ACTIVITIES.readScanOutcome, request);
     if (summary.outcome !== 'pending') {
       timeout.cancel();
       return summary;
@@ -76,55 +113,35 @@ function formatMinutes(minutes: number): string {
   return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }
 
+/** The stage where the domain keeps the files of a request in `status`. */
+function stageKeptFor(status: RequestStatus): Stage {
+  const stage = stageOfStatus(status);
+  if (!stage) throw new InvariantError(`a request that is ${status} keeps no files`);
+  return stage;
+}
+
 /**
  * Moves the files of record from where the store says they are to `stage` of `cycle`. The move
  * records the new place in the same write as its audit entry, so after a restart a move that
  * finished is not repeated (its destination may already be a person's to edit).
  */
-function* moveTo(context: OrchestrationContext, request: LifecycleInput, stored: StoredStatus, stage: Stage, cycle: number, versions?: HashedVersions): Generator<Task, FilesLocation, any> {
+function* moveTo(context: OrchestrationContext, request: LifecycleInput, stored: StoredStatus, stage: Stage, cycle: number, versions?: HashedVersions): Flow<FilesLocation> {
   const to: FilesLocation = { stage, cycle };
-  if (!stored.filesAt) throw new Error(`the request's files were deleted, so they cannot be moved to the ${stage} stage`);
-  const input: MoveInput = { request, from: stored.filesAt, to, versions };
-  yield* call(context, ACTIVITIES.moveFiles, input);
+  if (!stored.filesAt) throw new IntegrityError(`the request's files were deleted, so they cannot be moved to the ${stage} stage`);
+  yield* call(context, ACTIVITIES.moveFiles, { request, from: stored.filesAt, to, versions });
   return to;
 }
 
-function* setStatus(context: OrchestrationContext, request: LifecycleInput, from: RequestStatus, to: RequestStatus, statusMessage?: string): Generator<Task, void, any> {
-  yield* call(context, ACTIVITIES.setRequestStatus, { request, from, to, statusMessage });
+/** Brings the files to the stage the domain keeps them in for `status`, unless a run before a restart already did. */
+function* placeFilesFor(context: OrchestrationContext, request: LifecycleInput, stored: StoredStatus, status: RequestStatus, cycle: number, versions?: HashedVersions): Flow<FilesLocation> {
+  if (stored.filesAt?.stage === stageKeptFor(status)) return stored.filesAt;
+  return yield* moveTo(context, request, stored, stageKeptFor(status), cycle, versions);
 }
 
-/** Ends an `*_in_progress` status: the files go to `stage` (unless a run before a restart moved them), then the status follows. */
-function* settleIn(context: OrchestrationContext, request: LifecycleInput, stored: StoredStatus, stage: Stage, to: RequestStatus): Generator<Task, void, any> {
-  if (stored.filesAt?.stage !== stage) yield* moveTo(context, request, stored, stage, stored.cycle);
-  yield* setStatus(context, request, stored.status, to);
-}
-
-/** The step the workflow is at (named in the failure message if it fails there), and the last audit entry published as an event. */
-interface Progress {
-  step: string;
-  publishedSeq: number;
-}
-
-/**
- * Publishes the audit entries stored since the last call as CloudEvents (the audit log is the
- * outbox). A failure does not stop the request: the entries stay unpublished and go out with the
- * next call, with the same event ids.
- */
-function* publishEvents(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, boolean, any> {
-  try {
-    at.publishedSeq = yield* call<number>(context, ACTIVITIES.publishAuditEvents, { request, afterSeq: at.publishedSeq });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The last events of a finished request have no later call to ride on: retry them on a durable timer, for up to about a day. */
-function* publishRemainingEvents(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, void, any> {
-  for (let attempt = 0; attempt < 8; attempt++) {
-    if (yield* publishEvents(context, request, at)) return;
-    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 5 * 60_000 * 2 ** attempt));
-  }
+/** Ends an `*_in_progress` status: the files go where `to` keeps them, then the status follows. */
+function* settle(context: OrchestrationContext, request: LifecycleInput, stored: StoredStatus, to: RequestStatus): Flow<void> {
+  yield* placeFilesFor(context, request, stored, to, stored.cycle);
+  yield* call(context, ACTIVITIES.setRequestStatus, { request, from: stored.status, to });
 }
 
 /**
@@ -132,80 +149,74 @@ function* publishRemainingEvents(context: OrchestrationContext, request: Lifecyc
  * Because the next step is always read from the store, a workflow started again for a request that
  * is half-way (after a crash, or by the reconciler) carries on from where the request is.
  */
-function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: Progress): Generator<Task, RequestStatus, any> {
-  const progress = (step: string, awaiting?: string) => {
-    at.step = step;
-    context.df.setCustomStatus({ stage: step, ...(awaiting ? { awaiting } : {}) });
-  };
-
-  let stored = yield* readStored(context, request);
+function* lifecycle(context: OrchestrationContext, request: LifecycleInput, progress: Progress, events: AuditEvents): Flow<RequestStatus> {
+  let stored = yield* call(context, ACTIVITIES.readRequestStatus, request);
   for (;;) {
     switch (stored.status) {
       case 'draft': {
         progress('provisioning the draft container');
         if (stored.filesAt) yield* call(context, ACTIVITIES.provisionContainer, { request, at: stored.filesAt });
         progress('draft', 'submit or cancel');
-        stored = yield* statusAfter(context, request, at, 'draft');
+        stored = yield* statusAfter(context, request, 'draft', events);
         break;
       }
 
       case 'changes_requested': {
         // The requester edits the files of this submission in the draft container of the next one.
         progress('returning the files to the draft stage');
-        if (stored.filesAt?.stage !== 'draft') yield* moveTo(context, request, stored, 'draft', stored.cycle + 1);
+        yield* placeFilesFor(context, request, stored, 'changes_requested', stored.cycle + 1);
         progress('draft', 'submit or cancel');
-        stored = yield* statusAfter(context, request, at, 'changes_requested');
+        stored = yield* statusAfter(context, request, 'changes_requested', events);
         break;
       }
 
       case 'submitted': {
-        const cycle = stored.cycle;
         progress('hashing the submitted files');
-        const versions = yield* call<HashedVersions>(context, ACTIVITIES.hashSubmittedFiles, request);
+        const versions = yield* call(context, ACTIVITIES.hashSubmittedFiles, request);
         progress('moving the files to the in-progress stage');
-        const files = stored.filesAt?.stage === 'in_progress' ? stored.filesAt : yield* moveTo(context, request, stored, 'in_progress', cycle, versions);
+        const files = yield* placeFilesFor(context, request, stored, 'submitted', stored.cycle, versions);
 
         progress('checking the content of the files');
-        const checks = yield* call<ScanSummary>(context, ACTIVITIES.checkContent, { request, at: files });
+        const checks = yield* call(context, ACTIVITIES.checkContent, { request, at: files });
         progress('scanning', 'scan verdict');
         const verdict = checks.outcome === 'threat' ? checks : yield* scanVerdict(context, request, files);
-        if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new Error(verdict.message);
-        if (verdict.outcome === 'threat') yield* setStatus(context, request, 'submitted', 'blocking_in_progress', verdict.message);
-        else yield* setStatus(context, request, 'submitted', 'in_review', verdict.message);
-        stored = yield* readStored(context, request);
+        if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new DependencyError(verdict.message);
+        const next = verdict.outcome === 'threat' ? 'blocking_in_progress' : 'in_review';
+        yield* call(context, ACTIVITIES.setRequestStatus, { request, from: 'submitted', to: next, statusMessage: verdict.message });
+        stored = yield* call(context, ACTIVITIES.readRequestStatus, request);
         break;
       }
 
       case 'blocking_in_progress':
         progress('moving the files to quarantine');
-        yield* settleIn(context, request, stored, 'blocked', 'blocked_by_scan');
+        yield* settle(context, request, stored, 'blocked_by_scan');
         return 'blocked_by_scan';
 
       case 'in_review':
         progress('in_review', 'review or cancel');
-        stored = yield* statusAfter(context, request, at, 'in_review');
+        stored = yield* statusAfter(context, request, 'in_review', events);
         break;
 
       case 'rejection_in_progress':
         progress('moving the files to the rejected stage');
-        yield* settleIn(context, request, stored, 'rejected', 'rejected');
+        yield* settle(context, request, stored, 'rejected');
         return 'rejected';
 
       case 'approval_in_progress':
         progress('moving the files to the approved stage');
-        yield* settleIn(context, request, stored, 'approved', 'approved');
-        stored = yield* readStored(context, request);
+        yield* settle(context, request, stored, 'approved');
+        stored = yield* call(context, ACTIVITIES.readRequestStatus, request);
         break;
 
       case 'approved':
         progress('approved', 'revoke');
-        stored = yield* statusAfter(context, request, at, 'approved');
+        stored = yield* statusAfter(context, request, 'approved', events);
         break;
 
       case 'revoked':
         // The status changed when the revoke was recorded; moving the data out ends every link issued.
         progress('moving the revoked files out of the approved stage');
-        if (stored.filesAt?.stage === 'approved') yield* moveTo(context, request, stored, 'rejected', stored.cycle);
+        if (stored.filesAt?.stage === stageKeptFor('approved')) yield* moveTo(context, request, stored, stageKeptFor('revoked'), stored.cycle);
         return 'revoked';
 
       case 'cancelled':
@@ -225,21 +236,28 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, at: 
  * One instance per airlock request (instanceId = request id), started when the request is created
  * and running until the request reaches an end: provision, await submit, hash, move, scan, await
  * review, move to the final stage, await a possible revoke. Any step that still fails after its
- * retries marks the request `failed` with the reason.
+ * retries marks the request `failed`, naming the step it stopped in. The events of what was stored
+ * go out before every wait and once more at the end.
  */
-export const airlockLifecycle: OrchestrationHandler = function* (context: OrchestrationContext): Flow {
+export const airlockLifecycle: OrchestrationHandler = function* (context: OrchestrationContext): Flow<RequestStatus> {
   const request = context.df.getInput() as LifecycleInput;
-  const at: Progress = { step: '', publishedSeq: 0 };
+  const events = new AuditEvents(context, request);
+  let step = 'processing the request';
+  const progress: Progress = (doing, awaiting) => {
+    step = doing;
+    context.df.setCustomStatus({ stage: doing, ...(awaiting ? { awaiting } : {}) });
+  };
+
   let outcome: RequestStatus;
   try {
-    outcome = yield* lifecycle(context, request, at);
+    outcome = yield* lifecycle(context, request, progress, events);
   } catch (error) {
-    const statusMessage = `The airlock stopped while ${at.step || 'processing the request'}: ${userFacingReason(error)}. The files were kept where they were; ask your TRE administrator to investigate.`;
+    const statusMessage = `The airlock stopped while ${step}: ${userFacingReason(error)}. The files were kept where they were; ask your TRE administrator to investigate.`;
     yield* call(context, ACTIVITIES.failRequest, { request, statusMessage });
     context.df.setCustomStatus({ stage: 'failed' });
     outcome = 'failed';
   }
-  yield* publishRemainingEvents(context, request, at);
+  yield* events.publishRemaining();
   return outcome;
 };
 

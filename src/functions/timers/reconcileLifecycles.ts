@@ -1,12 +1,12 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
+import { epochSeconds } from '../../domain/epochSeconds';
 import { AirlockRequest } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { isFinalStatus } from '../../domain/transitions';
 import { getDependencies } from '../../infra/dependencies';
 import { REQUEST_UPDATED_EVENT } from '../lifecycleNames';
 import { restartStoppedWorkflow, workflowStateOf } from '../lifecycleWorkflow';
-import { epochSeconds } from '../storedRequest';
 
 /** Every five minutes; the local host also runs it once at start-up, after a crash. */
 export const RECONCILE_SCHEDULE = '0 */5 * * * *';
@@ -23,7 +23,7 @@ const PAGE_SIZE = 100;
  */
 export async function reconcileLifecycles(_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<void> {
   const deps = await getDependencies();
-  const since = epochSeconds(deps) - ENDED_LOOKBACK_SECONDS;
+  const since = epochSeconds(deps.now()) - ENDED_LOOKBACK_SECONDS;
   let nudged = 0;
   let restarted = 0;
   for await (const request of allRequests(deps)) {

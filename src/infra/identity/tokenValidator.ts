@@ -15,6 +15,7 @@ import {
 } from 'jose';
 import { DependencyError, NotFoundError, UnauthenticatedError } from '../../domain/errors';
 import { CORE_ROLES, WORKSPACE_ROLES, type Caller, type Role } from '../../domain/roles';
+import { errorText } from '../../domain/errorText';
 
 export interface IdentityConfig {
   /** One issuer, or several (Entra ID's v1 `https://sts.windows.net/<tenant>/` and v2 `.../v2.0` issuers). */
@@ -139,7 +140,7 @@ function signingKeyResolver(config: IdentityConfig, options: TokenValidatorOptio
       return await resolve(header, token);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-      throw new SigningKeysUnavailable(error instanceof Error ? error.message : String(error));
+      throw new SigningKeysUnavailable(errorText(error));
     }
   };
 }

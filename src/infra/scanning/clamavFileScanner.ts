@@ -1,3 +1,5 @@
+import { epochSeconds } from '../../domain/epochSeconds';
+import { IntegrityError } from '../../domain/errors';
 import { AirlockFile } from '../../domain/request';
 import { FileScanResult } from '../../domain/scan';
 import { ContainerRef, StageStorage } from '../stageStorage';
@@ -28,7 +30,7 @@ export class ClamavFileScanner implements MalwareScanner {
       const content = await this.storage.readFile(container, file.name);
       const scan = await this.clamd.scan(content.stream);
       if (file.sha256 && scan.sha256 !== file.sha256) {
-        throw new Error(`file '${file.name}' read for scanning has SHA-256 ${scan.sha256}, not the ${file.sha256} recorded at submit`);
+        throw new IntegrityError(`file '${file.name}' read for scanning has SHA-256 ${scan.sha256}, not the ${file.sha256} recorded at submit`);
       }
       results.push({
         name: file.name,
@@ -36,7 +38,7 @@ export class ClamavFileScanner implements MalwareScanner {
         verdict: scan.infected ? 'malicious' : 'clean',
         engine: 'clamav',
         details: scan.infected ? `Malicious: ${scan.signatures.join(', ')}` : 'No threats found',
-        scannedAt: Math.floor(this.now().getTime() / 1000),
+        scannedAt: epochSeconds(this.now()),
         etag: content.etag,
       });
     }

@@ -9,6 +9,9 @@
  * through a random-access reader over those ranges. Member data is streamed; only a nested zip
  * (at most NESTED_ZIP_MEMORY_LIMIT_BYTES) is held in memory, because it must be read at random.
  *
+ * What is allowed inside a zip is `archivePolicy`'s to say; this file reads the bytes and hands it
+ * each member's header and first bytes.
+ *
  * Fail closed: a zip that cannot be read, a member that cannot be inflated or whose header lies is a
  * finding. Bad content never throws; only storage failures do (and a blob that changes while it is
  * read), so the activity is retried rather than a verdict made on bytes we never saw.
@@ -16,24 +19,26 @@
 import { PassThrough, Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 import {
-  checkFile,
-  classifyFile,
-  CONTENT_HEAD_BYTES,
-  CONTENT_TAIL_BYTES,
-  ContentPolicy,
-  describeBytes,
-  describeContent,
-  detectContentType,
-  FileType,
-  Finding,
-  FindingRule,
-  isZipMagic,
-  typeFromExtension,
-} from '../../domain/contentPolicy';
+  ArchiveMember,
+  archiveExpansionVerdict,
+  archiveMemberContentVerdict,
+  archiveMemberCountVerdict,
+  archiveMemberVerdict,
+  DEFLATED,
+  describeArchivePath,
+  isArchiveDirectory,
+  isNestedArchive,
+  memberReadVerdict,
+  NESTED_ARCHIVE_MEMORY_LIMIT_BYTES,
+  opensAsNestedArchive,
+  unreadableArchiveFinding,
+} from '../../domain/archivePolicy';
+import { checkFile, classifyFile, CONTENT_HEAD_BYTES, CONTENT_TAIL_BYTES, ContentPolicy, detectContentType, FileType, Finding, FindingRule } from '../../domain/contentPolicy';
 import { contentScanFor } from '../../domain/activeContent';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import { expansionBeyondCapacity, fileBeyondCapacity, memberBeyondCapacity } from '../../domain/scanCapacity';
 import { ContainerRef, StageStorage } from '../stageStorage';
+import { errorText } from '../../domain/errorText';
 
 export interface FileInspection {
   /** The type the allow-list judged (see `classifyFile`). */
@@ -46,17 +51,14 @@ export interface FileInspection {
   members?: string[];
 }
 
-/** A nested zip must be read into memory (yauzl needs random access); bigger ones are a finding. */
-export const NESTED_ZIP_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
+/** yauzl needs random access, so a nested zip is held in memory; the limit is the archive policy's. */
+export const NESTED_ZIP_MEMORY_LIMIT_BYTES = NESTED_ARCHIVE_MEMORY_LIMIT_BYTES;
 export const MAX_MEMBERS_LISTED = 1_000;
-/** Each member costs reads and memory for its metadata; an archive with more is blocked, not half-checked. */
-export const MAX_MEMBERS_INSPECTED = 10_000;
 /** A zip bomb of ten thousand members should not yield ten thousand lines for the researcher. */
 const MAX_FINDINGS_PER_RULE = 20;
 /** Reads of zip metadata are rounded up to this, so one request serves many small headers. */
 const READ_BLOCK_BYTES = 64 * 1024;
 const CACHED_BLOCKS = 4;
-const MEMBER_PATH_SEPARATOR = ' > ';
 
 /** Passed as copies: yauzl writes defaults into the options object it is given. */
 const ZIP_OPTIONS: yauzl.Options = {
@@ -121,8 +123,9 @@ class ArchiveInspection {
       return;
     }
     try {
-      if (zip.entryCount > MAX_MEMBERS_INSPECTED) {
-        this.findings.add('archive-size', `${this.describe(path)} has ${zip.entryCount} members; at most ${MAX_MEMBERS_INSPECTED} can be checked`);
+      const tooMany = archiveMemberCountVerdict(this.describe(path), zip.entryCount);
+      if (tooMany) {
+        this.findings.push(tooMany);
         return;
       }
       const entries = await readEntries(zip);
@@ -144,63 +147,42 @@ class ArchiveInspection {
     let declaredTotal = 0;
     for (const entry of entries) {
       const memberPath = [...path, entry.fileName];
-      this.members.add(memberPath.join(MEMBER_PATH_SEPARATOR));
-      if (isDirectory(entry)) continue;
+      this.members.add(memberPath.join(' > '));
+      if (isArchiveDirectory(entry)) continue;
       declaredTotal += entry.uncompressedSize;
       const beyondCapacity = this.policy.scanCapacity && memberBeyondCapacity(this.describe(memberPath), entry.uncompressedSize, this.policy.scanCapacity);
-      if (beyondCapacity) this.findings.add(beyondCapacity.rule, beyondCapacity.message);
-      const finding = this.headerFinding(entry, memberPath);
-      if (finding) this.findings.add(finding.rule, finding.message);
+      if (beyondCapacity) this.findings.push(beyondCapacity);
+      const finding = archiveMemberVerdict(this.memberOf(entry, memberPath), this.policy);
+      if (finding) this.findings.push(finding);
       else if (!beyondCapacity) readable.push(entry);
     }
     this.declaredExpanded += declaredTotal;
     const beyondScan = this.policy.scanCapacity && expansionBeyondCapacity(this.describe([]), this.declaredExpanded, this.policy.scanCapacity);
     if (beyondScan) {
-      this.findings.add(beyondScan.rule, beyondScan.message);
+      this.findings.push(beyondScan);
       return [];
     }
-    // No separate check of the archive's overall ratio: it cannot exceed the largest member's.
-    if (declaredTotal > this.policy.maxExpandedBytes) {
-      this.findings.add(
-        'archive-size',
-        `${this.describe(path)} expands to ${describeBytes(declaredTotal)}, over this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`,
-      );
+    const beyondLimit = archiveExpansionVerdict(this.describe(path), declaredTotal, this.policy);
+    if (beyondLimit) {
+      this.findings.push(beyondLimit);
       return []; // blocked already; inflating up to the limit to learn more is not worth it
     }
     return readable;
   }
 
-  private headerFinding(entry: yauzl.Entry, memberPath: MemberPath): Finding | undefined {
-    const member = this.describe(memberPath);
-    if (entry.isEncrypted()) {
-      return { rule: 'archive-encrypted', message: `${member} is encrypted; encrypted content cannot be checked, so remove the password` };
-    }
-    if (entry.compressionMethod !== STORED && entry.compressionMethod !== DEFLATED) {
-      return {
-        rule: 'archive-unreadable',
-        message: `${member} uses compression method ${entry.compressionMethod}, which cannot be checked; re-create the zip with standard (deflate) compression`,
-      };
-    }
-    if (entry.compressionMethod === STORED && entry.compressedSize !== entry.uncompressedSize) {
-      return { rule: 'archive-unreadable', message: `${member} has inconsistent sizes in its header; the zip is damaged` };
-    }
-    const ratio = compressionRatio(entry);
-    if (ratio > this.policy.maxCompressionRatio) {
-      return {
-        rule: 'archive-ratio',
-        message:
-          `${member} expands ${describeRatio(ratio)}:1 (${describeBytes(entry.uncompressedSize)} from ${describeBytes(entry.compressedSize)}), ` +
-          `over the limit of ${this.policy.maxCompressionRatio}:1 (such archives are treated as zip bombs)`,
-      };
-    }
-    if (typeFromExtension(entry.fileName) === 'executable') {
-      return { rule: 'executable', message: `${member} is a program or script (by its extension); executables cannot pass the airlock` };
-    }
-    return undefined;
+  private memberOf(entry: yauzl.Entry, memberPath: MemberPath): ArchiveMember {
+    return {
+      label: this.describe(memberPath),
+      fileName: entry.fileName,
+      encrypted: entry.isEncrypted(),
+      compressionMethod: entry.compressionMethod,
+      compressedSize: entry.compressedSize,
+      uncompressedSize: entry.uncompressedSize,
+    };
   }
 
   private async inspectMember(zip: yauzl.ZipFile, entry: yauzl.Entry, memberPath: MemberPath, depth: number): Promise<void> {
-    const member = this.describe(memberPath);
+    const member = this.memberOf(entry, memberPath);
     let content: MemberContent;
     try {
       content = await this.readMember(zip, entry, depth);
@@ -208,37 +190,18 @@ class ArchiveInspection {
       this.unreadable(memberPath, error);
       return;
     }
-    switch (content.outcome) {
-      case 'over-declared-size':
-        this.findings.add(
-          'archive-size',
-          `${member} expands to more than the ${describeBytes(entry.uncompressedSize)} its header declares (such archives are treated as zip bombs)`,
-        );
-        return;
-      case 'under-declared-size':
-        this.findings.add('archive-unreadable', `${member} expands to less than its header declares; the zip is damaged`);
-        return;
-      case 'over-budget':
-        this.findings.add('archive-size', `${this.describe([])} expands to more than this workspace's limit of ${describeBytes(this.policy.maxExpandedBytes)}`);
-        return;
-      case 'complete':
-      case 'head-only':
-        break;
-    }
-    if (detectContentType(content.head) === 'executable') {
-      this.findings.add('executable', `${member} is ${describeContent('executable')}; executables cannot pass the airlock`);
+    if (content.outcome !== 'complete' && content.outcome !== 'head-only') {
+      this.findings.push(memberReadVerdict(content.outcome, member, this.describe([]), this.policy));
       return;
     }
-    if (!isNestedZip(entry, content.head)) return;
-    if (depth + 1 > this.policy.maxArchiveDepth) {
-      this.findings.add('archive-depth', `${member} is a zip nested ${depth + 1} levels deep; at most ${this.policy.maxArchiveDepth} levels are allowed`);
+    const verdict = archiveMemberContentVerdict(member, content.head, depth, this.policy);
+    if (verdict !== 'open') {
+      if (verdict) this.findings.push(verdict);
       return;
     }
+    // The policy opens only what readMember keeps whole; anything else would be a member left unchecked.
     if (!content.whole) {
-      this.findings.add(
-        'archive-size',
-        `${member} is a nested zip of ${describeBytes(entry.uncompressedSize)}, too large to inspect (at most ${describeBytes(NESTED_ZIP_MEMORY_LIMIT_BYTES)}); add its files to the outer zip instead`,
-      );
+      this.unreadable(memberPath, new Error('its content was not kept for inspection'));
       return;
     }
     const bytes = content.whole;
@@ -251,14 +214,13 @@ class ArchiveInspection {
    * the file, so only its head is read, unless it is a nested zip to open.
    */
   private async readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, depth: number): Promise<MemberContent> {
-    const opensAsNestedZip = (head: Buffer) =>
-      isNestedZip(entry, head) && depth + 1 <= this.policy.maxArchiveDepth && entry.uncompressedSize <= NESTED_ZIP_MEMORY_LIMIT_BYTES;
+    const opensAsNestedZip = (head: Buffer) => opensAsNestedArchive(entry, head, depth, this.policy);
     if (entry.compressionMethod === DEFLATED) {
       return drainMember(await openEntryStream(zip, entry), {
         declaredBytes: entry.uncompressedSize,
         budget: this.budget,
         // A nested zip we will not open is a finding whatever its size: no need to inflate the rest.
-        plan: (head) => (opensAsNestedZip(head) ? 'keep-whole' : isNestedZip(entry, head) ? 'head-only' : 'verify'),
+        plan: (head) => (opensAsNestedZip(head) ? 'keep-whole' : isNestedArchive(entry, head) ? 'head-only' : 'verify'),
       });
     }
     const headBytes = Math.min(entry.compressedSize, CONTENT_HEAD_BYTES);
@@ -274,21 +236,16 @@ class ArchiveInspection {
   /** A zip (or a member) that cannot be read is a finding, unless storage failed: then we throw. */
   private unreadable(path: MemberPath, error: unknown): void {
     this.blob.throwIfFailed();
-    this.findings.add('archive-unreadable', `${this.describe(path)} cannot be read (${reasonOf(error)}); a damaged or unusual archive cannot be checked`);
+    this.findings.push(unreadableArchiveFinding(this.describe(path), reasonOf(error)));
   }
 
-  /** "data.zip: member inner.zip > tool.exe", or "data.zip: the zip" for the file itself. */
   private describe(path: MemberPath): string {
-    if (!path.length) return `${this.fileName}: the zip`;
-    return `${this.fileName}: member ${path.join(MEMBER_PATH_SEPARATOR)}`;
+    return describeArchivePath(this.fileName, path);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading members
-
-const STORED = 0;
-const DEFLATED = 8;
 
 /** `head-only`: the read stopped after the head on purpose; the rest was not needed. */
 type MemberOutcome = 'complete' | 'head-only' | 'over-declared-size' | 'under-declared-size' | 'over-budget';
@@ -362,24 +319,6 @@ class InflateBudget {
   }
 }
 
-function isDirectory(entry: yauzl.Entry): boolean {
-  return entry.fileName.endsWith('/');
-}
-
-function isNestedZip(entry: yauzl.Entry, head: Buffer): boolean {
-  return typeFromExtension(entry.fileName) === 'zip' || isZipMagic(head);
-}
-
-function compressionRatio(entry: yauzl.Entry): number {
-  if (entry.uncompressedSize === 0) return 0;
-  // Nothing expanding into something is as bad as a ratio gets.
-  return entry.compressedSize === 0 ? Infinity : entry.uncompressedSize / entry.compressedSize;
-}
-
-function describeRatio(ratio: number): string {
-  return Number.isFinite(ratio) ? String(Math.round(ratio)) : 'infinitely';
-}
-
 // ---------------------------------------------------------------------------------------------
 // yauzl, with promises (the v2 typings have none)
 
@@ -442,7 +381,7 @@ function openEntryStream(zip: yauzl.ZipFile, entry: yauzl.Entry, range?: { start
 }
 
 function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return message.split('\n')[0];
 }
 
@@ -606,9 +545,10 @@ class FindingList {
 
   constructor(private readonly fileName: string) {}
 
-  add(rule: FindingRule, message: string): void {
-    if (this.findings.filter((finding) => finding.rule === rule).length < MAX_FINDINGS_PER_RULE) {
-      this.findings.push({ rule, message });
+  push(finding: Finding): void {
+    const { rule } = finding;
+    if (this.findings.filter((listed) => listed.rule === rule).length < MAX_FINDINGS_PER_RULE) {
+      this.findings.push(finding);
     } else {
       this.overflow.set(rule, (this.overflow.get(rule) ?? 0) + 1);
     }

@@ -1,9 +1,9 @@
+import { IntegrityError } from '../../domain/errors';
+import { sameEtag } from '../../domain/etag';
 import { AirlockFile } from '../../domain/request';
 import { FileScanResult } from '../../domain/scan';
 import { ContainerRef, StageStorage } from '../stageStorage';
 import { MalwareScanner } from './malwareScanner';
-
-const sameEtag = (a?: string, b?: string) => !!a && !!b && a.replace(/"/g, '') === b.replace(/"/g, '');
 
 /**
  * Microsoft Defender for Storage scans every blob copied into an in-progress account by itself;
@@ -24,7 +24,7 @@ export class DefenderFileScanner implements MalwareScanner {
     const copies = new Map((await this.storage.listFiles(container)).map((file) => [file.name, file]));
     return files.map((file) => {
       const copy = copies.get(file.name);
-      if (!copy) throw new Error(`file '${file.name}' is not in the in-progress stage, so Defender cannot scan it`);
+      if (!copy) throw new IntegrityError(`file '${file.name}' is not in the in-progress stage, so Defender cannot scan it`);
       const early = existing.find((entry) => entry.name === file.name && entry.engine === 'defender');
       if (early && early.verdict !== 'pending' && sameEtag(early.etag, copy.etag)) return early;
       return { name: file.name, sha256: file.sha256, verdict: 'pending', engine: 'defender', details: 'awaiting the Defender for Storage verdict', etag: copy.etag };

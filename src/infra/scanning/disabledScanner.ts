@@ -1,3 +1,4 @@
+import { epochSeconds } from '../../domain/epochSeconds';
 import { AirlockFile } from '../../domain/request';
 import { FileScanResult } from '../../domain/scan';
 import { MalwareScanner } from './malwareScanner';
@@ -10,7 +11,7 @@ export class DisabledScanner implements MalwareScanner {
   constructor(private readonly now: () => Date) {}
 
   async scanFiles(_container: unknown, files: readonly AirlockFile[]): Promise<FileScanResult[]> {
-    const scannedAt = Math.floor(this.now().getTime() / 1000);
+    const scannedAt = epochSeconds(this.now());
     return files.map((file) => ({
       name: file.name,
       sha256: file.sha256,

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { IllegalTransitionError } from '../../../src/domain/errors';
+import { InvariantError, SubmissionChangedError } from '../../../src/domain/errors';
 import { AirlockFile, AirlockRequest } from '../../../src/domain/request';
 import { AIRLOCK_SYSTEM } from '../../../src/domain/roles';
 import { FIRST_DRAFT } from '../../../src/domain/stages';
-import { HashedVersions, hashSubmittedFiles, SubmissionChangedError } from '../../../src/functions/activities/hashSubmittedFiles';
+import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
 import { containerFor } from '../../../src/infra/stageStorage';
 import {
   activityContext,
@@ -121,7 +121,7 @@ describe('hashSubmittedFiles', () => {
 
     const attempt = hashFiles(request);
 
-    await expect(attempt).rejects.toThrow(IllegalTransitionError);
+    await expect(attempt).rejects.toThrow(InvariantError);
     await expect(attempt).rejects.toThrow(/submitted request; this one is 'in_review'/);
     expect(await stored(request)).toEqual(request);
   });

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ConflictError } from '../../../src/domain/errors';
+import { ConflictError, IntegrityError } from '../../../src/domain/errors';
 import { AirlockRequest } from '../../../src/domain/request';
 import { FilesLocation, Stage } from '../../../src/domain/stages';
 import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
-import { IntegrityError, moveFiles } from '../../../src/functions/activities/moveFiles';
+import { moveFiles } from '../../../src/functions/activities/moveFiles';
 import { containerFor } from '../../../src/infra/stageStorage';
 import {
   activityContext,

@@ -1,4 +1,4 @@
-import { IllegalTransitionError } from '../../../src/domain/errors';
+import { IllegalTransitionError, InvariantError } from '../../../src/domain/errors';
 import { AirlockRequest } from '../../../src/domain/request';
 import { AIRLOCK_SYSTEM } from '../../../src/domain/roles';
 import { RequestStatus } from '../../../src/domain/status';
@@ -74,7 +74,7 @@ describe('setRequestStatus', () => {
 
     const attempt = setStatus(request, 'submitted', 'in_review');
 
-    await expect(attempt).rejects.toThrow(IllegalTransitionError);
+    await expect(attempt).rejects.toThrow(InvariantError);
     await expect(attempt).rejects.toThrow("expected the request to be 'submitted' before 'in_review', but it is 'draft'");
     expect(await stored(request)).toEqual(request);
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { createTokenValidator, type TokenValidator } from '../../src/infra/identity/tokenValidator';
 import { LOCAL_CORE_AUDIENCE, LocalIssuer, localWorkspaceAudience, signingKeyPath } from '../../src/local/localIssuer';
-import { writeIssuerInfo } from '../../src/local/tokenCli';
+import { writeIssuerInfo } from '../../src/tools/tokenCli';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const ISSUER = 'http://127.0.0.1:7999/local-issuer';
@@ -20,7 +20,7 @@ interface CliResult {
 /** Runs the CLI from its TypeScript source, as `npm run token` runs the compiled one. */
 function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'esbuild-register', 'src/local/tokenCli.ts', ...args], {
+    const child = spawn(process.execPath, ['-r', 'esbuild-register', 'src/tools/tokenCli.ts', ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORT: undefined, ...env },
     });

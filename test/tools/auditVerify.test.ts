@@ -11,7 +11,7 @@ import { auditEntryId, hashAuditEntry } from '../../src/infra/auditChain';
 import { RequestStore } from '../../src/infra/requestStore';
 import { TableRequestStore } from '../../src/infra/tableRequestStore';
 import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
-import { verifyAllRequests } from '../../src/local/auditVerify';
+import { verifyAllRequests } from '../../src/tools/auditVerify';
 
 const ACCOUNT = 'auditverify';
 const alice: UserRef = { id: 'user-alice', name: 'Alice Researcher' };

@@ -5,9 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { CORE_ROLES, WORKSPACE_ROLES, type Role } from '../domain/roles';
-import { LOCAL_CORE_AUDIENCE, LocalIssuer, localWorkspaceAudience, readIssuerInfo, type MintRequest } from './localIssuer';
+import { LOCAL_CORE_AUDIENCE, LocalIssuer, localWorkspaceAudience, readIssuerInfo, type MintRequest } from '../local/localIssuer';
+import { errorText } from '../domain/errorText';
 
-export { writeIssuerInfo } from './localIssuer';
+export { writeIssuerInfo } from '../local/localIssuer';
 
 const USAGE = `Usage: npm run -s token -- --user <id> [options]
 
@@ -74,7 +75,7 @@ function parseCommandLine(argv: string[]) {
       },
     });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorText(error));
   }
 }
 
@@ -135,7 +136,7 @@ export async function runTokenCli(argv: string[], env: NodeJS.ProcessEnv, output
       output.stderr.write(`token: ${error.message}\n\n${USAGE}\n`);
       return EXIT_USAGE;
     }
-    output.stderr.write(`token: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.stderr.write(`token: ${errorText(error)}\n`);
     return EXIT_FAILED;
   }
 }

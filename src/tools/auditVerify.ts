@@ -1,5 +1,5 @@
 /**
- * `node dist/src/local/auditVerify.js`: checks the audit log of every airlock request in the state
+ * `node dist/src/tools/auditVerify.js`: checks the audit log of every airlock request in the state
  * store the app is configured for, and prints one line per request:
  *
  *   ok <workspaceId>/<requestId> (<n> entries)
@@ -27,7 +27,8 @@ import { verifyChain } from '../infra/auditChain';
 import { CosmosRequestStore } from '../infra/cosmosRequestStore';
 import { RequestStore } from '../infra/requestStore';
 import { TableRequestStore } from '../infra/tableRequestStore';
-import { LOCAL_STATE_STORE_FILE } from './localStateStore';
+import { LOCAL_STATE_STORE_FILE } from '../local/localStateStore';
+import { errorText } from '../domain/errorText';
 
 export interface BrokenRequest {
   workspaceId: string;
@@ -88,7 +89,7 @@ async function verifyRequest(store: RequestStore, listed: AirlockRequest): Promi
     } catch (error) {
       if (error instanceof DependencyError) throw error;
       entries = 0;
-      problems = [`its audit log cannot be read: ${error instanceof Error ? error.message : String(error)}`];
+      problems = [`its audit log cannot be read: ${errorText(error)}`];
     }
     if (problems.length === 0) return { entries, problems };
     // Every audited write changes the etag: the same etag after reading the log means the log and
@@ -140,7 +141,7 @@ async function connectStore(config: AirlockConfig): Promise<{ store: RequestStor
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: node dist/src/local/auditVerify.js   (reads the app configuration from the environment; see the file header)');
+    console.log('usage: node dist/src/tools/auditVerify.js   (reads the app configuration from the environment; see the file header)');
     return 0;
   }
   const { store, close, where } = process.env.AIRLOCK_STATE_STORE ? await connectConfiguredStore() : await connectLocalHostStore();
@@ -157,7 +158,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(`audit check failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`audit check failed: ${errorText(error)}`);
       process.exit(2);
     },
   );

@@ -1,0 +1,41 @@
+import {
+  AirlockError,
+  ConflictError,
+  IllegalTransitionError,
+  IntegrityError,
+  InvariantError,
+  isAirlockError,
+  SubmissionChangedError,
+} from '../../src/domain/errors';
+
+describe('the airlock error family', () => {
+  test('a hash or placement mismatch is an airlock error whose fault is the airlock, not the caller', () => {
+    const error = new IntegrityError("file 'a.csv' changed while moving to the approved stage");
+
+    expect(isAirlockError(error)).toBe(true);
+    expect(error.httpStatus).toBe(500);
+    expect(error.detail).toBe("file 'a.csv' changed while moving to the approved stage");
+    expect(error.name).toBe('IntegrityError');
+  });
+
+  test("the workflow's own broken expectation is not mistaken for a person's illegal action", () => {
+    const error = new InvariantError("expected the request to be 'submitted' before 'in_review', but it is 'draft'");
+
+    expect(error).toBeInstanceOf(AirlockError);
+    expect(error).not.toBeInstanceOf(IllegalTransitionError);
+    expect(error.httpStatus).toBe(500);
+    expect(new IllegalTransitionError('Cannot submit a request in status \'in_review\'').httpStatus).toBe(400);
+  });
+
+  test('a submission changed after submit is a conflict, as the storage layer reports it', () => {
+    const error = new SubmissionChangedError("file 'empty.txt' was changed or deleted after the request was submitted");
+
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.httpStatus).toBe(409);
+    expect(error.name).toBe('SubmissionChangedError');
+  });
+
+  test('an error from outside the family is not taken for one', () => {
+    expect(isAirlockError(new Error('socket hang up'))).toBe(false);
+  });
+});
