@@ -1,6 +1,6 @@
 /**
- * Typed errors of the airlock. Each carries the HTTP status the API answers with (docs/architecture.md, API conventions) and a
- * `detail` a person can act on; the HTTP layer maps them without knowing their causes.
+ * Typed errors of the airlock. Each carries the HTTP status the API answers with (docs/architecture.md,
+ * API conventions) and a `detail` a person can act on; the HTTP layer maps them without knowing their causes.
  */
 export abstract class AirlockError extends Error {
   abstract readonly httpStatus: number;
