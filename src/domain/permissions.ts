@@ -45,9 +45,6 @@ export function requirePermission(caller: Caller, permission: RolePermission): v
   if (!hasPermission(caller, permission)) throw new ForbiddenError(ROLE_PERMISSIONS[permission].refusal);
 }
 
-export const canCreate = (caller: Caller): boolean => hasPermission(caller, 'create');
-export const canReadAudit = (caller: Caller): boolean => hasPermission(caller, 'readAudit');
-
 /**
  * Airlock settings and workflows belong to the TRE, not to a workspace: only a TRE administrator,
  * signed in for the core (a workspace token never carries TREAdmin), may read or change them.
@@ -126,15 +123,12 @@ export function authorize(action: UserAction, caller: Caller, request: AirlockRe
   if (refusal) throw refusal;
 }
 
-export const canSubmit = (caller: Caller, request: AirlockRequest) => !REFUSALS.submit(caller, request);
-export const canCancel = (caller: Caller, request: AirlockRequest) => !REFUSALS.cancel(caller, request);
 /**
  * An Airlock Manager who is not the requester and has not reviewed this submission yet, on a request
  * in review: nobody reviews their own request, whatever roles they hold. The review queue lists
  * exactly the requests this accepts.
  */
 export const canReview = (caller: Caller, request: AirlockRequest) => !REFUSALS.review(caller, request);
-export const canRevoke = (caller: Caller, request: AirlockRequest) => !REFUSALS.revoke(caller, request);
 
 const USER_ACTIONS: readonly UserAction[] = ['submit', 'cancel', 'review', 'revoke'];
 
