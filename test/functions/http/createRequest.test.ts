@@ -1,0 +1,118 @@
+/**
+ * `POST /api/workspaces/{workspaceId}/requests`, called as the host calls it, on in-memory adapters:
+ * a researcher's new draft is stored with its first audit entry and its workflow started; a request
+ * whose workflow cannot start is failed on the record, so nobody waits on it.
+ */
+import { AirlockRequest } from '../../../src/domain/request';
+import { createRequest } from '../../../src/functions/http/createRequest';
+import { LIFECYCLE_ORCHESTRATOR } from '../../../src/functions/lifecycleNames';
+import { verifyChain } from '../../../src/infra/auditChain';
+import { setDependencies } from '../../../src/infra/dependencies';
+import {
+  httpRequest,
+  InMemoryAirlock,
+  installInMemoryDependencies,
+  invocationContext,
+  Person,
+  signInEveryone,
+  TEST_TIME,
+  TEST_WORKSPACE,
+} from '../../support/inMemoryDependencies';
+
+let airlock: InMemoryAirlock;
+let tokens: Record<Person, string>;
+
+beforeEach(async () => {
+  airlock = await installInMemoryDependencies();
+  tokens = signInEveryone(airlock.identity);
+});
+afterEach(() => setDependencies(undefined));
+
+const NEW_REQUEST = { type: 'import', title: ' Cohort extract ', businessJustification: 'Needed for the approved study' };
+
+function create(person: Person, body: unknown = NEW_REQUEST) {
+  return createRequest(
+    httpRequest({ path: `workspaces/${TEST_WORKSPACE}/requests`, params: { workspaceId: TEST_WORKSPACE }, authorization: tokens[person], body }),
+    airlock.durable.asClient(),
+    invocationContext('createRequest'),
+  );
+}
+
+async function storedRequests(): Promise<AirlockRequest[]> {
+  return (await airlock.store.list(TEST_WORKSPACE, { orderBy: 'updatedWhen', orderAscending: true, pageSize: 100 })).items;
+}
+
+test('a researcher creates a draft: it is stored with its creation in the audit log and its workflow is started', async () => {
+  const response = await create('rita');
+
+  expect(response.status).toBe(201);
+  const { airlockRequest, allowedUserActions } = response.jsonBody as { airlockRequest: AirlockRequest; allowedUserActions: string[] };
+  expect(airlockRequest).toMatchObject({
+    workspaceId: TEST_WORKSPACE,
+    type: 'import',
+    title: 'Cohort extract',
+    status: 'draft',
+    createdBy: { id: 'user-rita', name: 'Rita Researcher' },
+    createdWhen: TEST_TIME.getTime() / 1000,
+  });
+  expect(allowedUserActions).toEqual(['submit', 'cancel']);
+  const stored = await airlock.store.get(TEST_WORKSPACE, airlockRequest.id);
+  expect(stored).toEqual(airlockRequest);
+  const audit = await airlock.store.listAudit(TEST_WORKSPACE, airlockRequest.id);
+  expect(audit.map((entry) => entry.action)).toEqual(['request.created']);
+  expect(verifyChain(audit, stored?.auditHead).verified).toBe(true);
+  expect(airlock.durable.started).toEqual([
+    { name: LIFECYCLE_ORCHESTRATOR, instanceId: airlockRequest.id, input: { requestId: airlockRequest.id, workspaceId: TEST_WORKSPACE, type: 'import' } },
+  ]);
+});
+
+test('an Airlock Manager cannot create a request, and nothing is stored or started', async () => {
+  const response = await create('mia');
+
+  expect(response.status).toBe(403);
+  expect(response.jsonBody).toEqual({ detail: 'Only a Workspace Researcher or Workspace Owner can create an airlock request' });
+  expect(await storedRequests()).toEqual([]);
+  expect(airlock.durable.started).toEqual([]);
+});
+
+test('in a workspace with the airlock switched off, nothing can be created', async () => {
+  await airlock.workspaces.changeSettings(TEST_WORKSPACE, { enabled: false });
+
+  const response = await create('rita');
+
+  expect(response.status).toBe(405);
+  expect(response.jsonBody).toEqual({ detail: 'Airlock is not enabled in this workspace.' });
+  expect(await storedRequests()).toEqual([]);
+});
+
+test('a body without a title is refused with the reason', async () => {
+  const response = await create('rita', { type: 'import', businessJustification: 'b' });
+
+  expect(response.status).toBe(400);
+  expect((response.jsonBody as { detail: string }).detail).toMatch(/title/);
+  expect(await storedRequests()).toEqual([]);
+});
+
+test('when the workflow cannot be started, the caller gets a 503 and the stored draft says it failed', async () => {
+  airlock.durable.startNewFailure = new Error('task hub unavailable');
+  const id = '00000000-0000-4000-8000-000000000001';
+  airlock.durable.setStatus(id, 'missing');
+
+  const response = await create('rita');
+
+  expect(response.status).toBe(503);
+  expect((response.jsonBody as { detail: string }).detail).toMatch(/workflow could not be notified \(task hub unavailable\)/);
+  const [stored] = await storedRequests();
+  expect(stored).toMatchObject({ id, status: 'failed', statusMessage: 'The airlock could not start processing this request; create a new one' });
+  expect((await airlock.store.listAudit(TEST_WORKSPACE, id)).map((entry) => entry.action)).toEqual(['request.created', 'status.changed']);
+});
+
+test('when the reconciler started the workflow first, the failed start does not matter: the draft is created', async () => {
+  airlock.durable.startNewFailure = new Error('instance already exists');
+
+  const response = await create('rita');
+
+  expect(response.status).toBe(201);
+  const [stored] = await storedRequests();
+  expect(stored.status).toBe('draft');
+});
