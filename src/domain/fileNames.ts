@@ -10,7 +10,6 @@ import { ValidationError } from './errors';
 export const MAX_FILE_NAME_LENGTH = 255;
 
 // C0 and C1 control characters and DEL: invisible, and some break XML listings.
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** Zero-width and direction-changing characters make a name look like another ("report\u202Etxt.exe"). */
 const DECEPTIVE_CHARACTERS = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;

@@ -65,12 +65,10 @@ function publishAccounts(accounts: Record<string, string>): void {
 
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   publishAccounts(options.accounts);
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
   const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration').default;
   const TableServer = require('azurite/dist/src/table/TableServer').default;
   const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const host = options.host ?? '127.0.0.1';
   const inMemory = options.location === undefined;
   const dir = options.location;

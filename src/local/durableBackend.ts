@@ -711,7 +711,6 @@ function describeOrchestratorFailure(name: string, error: unknown): { message: s
 }
 
 function validateInstanceId(instanceId: string): void {
-  // eslint-disable-next-line no-control-regex
   const forbidden = /[/\\?#\u0000-\u001f\u007f]/;
   if (instanceId.length === 0 || instanceId.length > MAX_INSTANCE_ID_LENGTH || forbidden.test(instanceId)) {
     throw new DurableBackendError(

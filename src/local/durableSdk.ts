@@ -60,7 +60,6 @@ interface TestingUtils {
 
 // A require rather than an import: the module ships without type declarations, so its shape is
 // stated here (TestingUtils) and checked against the package by the test.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const testingUtils: TestingUtils = require('durable-functions/lib/src/util/testingUtils');
 
 export const DurableOrchestrationInput: DurableOrchestrationInputConstructor = testingUtils.DurableOrchestrationInput;

@@ -91,6 +91,11 @@ export class EventJournal {
     return { position, pending: this.loaded.slice(position) };
   }
 
+  /** Resolves once every append and cursor save asked for so far has been written. */
+  async flush(): Promise<void> {
+    await Promise.all([this.appends, ...this.cursorWrites.values()]);
+  }
+
   /** Every subscription has resumed: the events read at start-up are no longer needed in memory. */
   releaseLoaded(): void {
     this.loaded = [];

@@ -17,6 +17,9 @@ export interface Binding {
 export interface Registration {
   name: string;
   bindings: Record<string, Binding>;
+  // Each trigger passes its own arguments (a request, an event, a timer, an orchestration context); the
+  // caller that picks a registration by its binding knows which, so no one parameter type fits them all.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   handler: (...args: any[]) => unknown;
 }
 

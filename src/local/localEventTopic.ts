@@ -130,6 +130,8 @@ export class LocalEventTopic {
   async close(): Promise<void> {
     this.closing.abort();
     await Promise.all(this.subscriptions.map((subscription) => subscription.stopped()));
+    // What was taken is recorded, so the next start neither repeats it nor keeps it in the journal.
+    await this.journal.flush();
   }
 
   private async accept(headers: IncomingHttpHeaders, body: Buffer): Promise<ExtraRouteResult> {

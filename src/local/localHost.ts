@@ -116,7 +116,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   try {
     installFunctionsCore();
     // Registering reads no configuration, so the app can be loaded before the port is known.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('../index');
     const durable = new LocalDurableBackend({ registrations, historyDir: join(dataDir, 'durable'), log });
     let issuer: LocalIssuer | undefined;
@@ -166,7 +165,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     // Fail at start-up, with the configuration's own message, rather than on the first request.
     const deps = await getDependencies();
     // The notifier's rules too: a broken rules file stops the host here, not at the first event.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('../functions/events/airlockNotifier') as typeof import('../functions/events/airlockNotifier')).validateNotificationRulesAtStartup(deps.config);
     // Resumes every persisted instance: work scheduled before a stop runs again, due timers fire.
     await durable.start();

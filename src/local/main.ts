@@ -4,7 +4,6 @@ import { errorText } from '../domain/errorText';
 
 // Before anything loads @azure/functions: it must find the stand-in for the worker's core module.
 installFunctionsCore();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startLocalHost } = require('./localHost') as typeof import('./localHost');
 
 async function main(): Promise<void> {

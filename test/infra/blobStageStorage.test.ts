@@ -412,10 +412,8 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
       '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
     ], { stdio: 'ignore' });
     trustCertificate(readFileSync(join(certDir, 'cert.pem'), 'utf8'));
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
     const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration').default;
-    /* eslint-enable @typescript-eslint/no-require-imports */
     // Accounts come from AZURITE_ACCOUNTS, which the outer beforeAll's startAzurite published.
     httpsServer = new BlobServer(
       new BlobConfiguration(

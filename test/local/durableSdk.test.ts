@@ -18,11 +18,8 @@ import { registrations } from '../../src/local/functionsCore';
 // because they ship without type declarations; each is only read as a name → number table.
 const installedVersion = (JSON.parse(readFileSync(require.resolve('durable-functions/package.json'), 'utf8')) as { version: string }).version;
 const installed = {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ActionType: enumOf(require('durable-functions/lib/src/actions/ActionType').ActionType),
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   HistoryEventType: enumOf(require('durable-functions/lib/src/history/HistoryEventType').HistoryEventType),
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ReplaySchema: enumOf(require('durable-functions/lib/src/orchestrations/ReplaySchema').ReplaySchema),
 };
 

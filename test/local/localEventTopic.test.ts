@@ -289,7 +289,9 @@ describe('accepted events kept on disk', () => {
     await first.start([{ name: 'webhook consumer', endpoint: down.url, validate: true }]);
     expect((await publishTo(first, [1, 2, 3])).status).toBe(200);
     await waitFor(() => down.posts.length === 1, 'the first event to be held');
-    // The host dies here: nothing is closed, nothing more is delivered.
+    // The host stops here with the events untaken: nothing more is delivered, nothing is recorded as
+    // taken (a kill leaves the journal as closing does; only the process's memory goes).
+    await first.close();
     await down.close();
 
     const consumer = await startReceiver({ handshake: 'echo' });
