@@ -578,3 +578,23 @@ export function invocationContext(functionName: string, logs: LoggedLine[] = [])
     logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
   });
 }
+
+/** A fresh in-memory airlock and everyone's tokens for each test, installed as the app's dependencies. */
+export interface InMemorySession {
+  airlock: InMemoryAirlock;
+  tokens: Record<Person, string>;
+}
+
+/**
+ * Installs a fresh in-memory airlock before each test of the calling file (and removes it after);
+ * the returned session holds the current one. Register further `beforeEach` set-up after this call.
+ */
+export function inMemoryAirlockForEachTest(options: { workspaces?: string[] } = {}): InMemorySession {
+  const session = {} as InMemorySession;
+  beforeEach(async () => {
+    session.airlock = await installInMemoryDependencies(options);
+    session.tokens = signInEveryone(session.airlock.identity);
+  });
+  afterEach(() => setDependencies(undefined));
+  return session;
+}

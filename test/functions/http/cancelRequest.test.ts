@@ -5,48 +5,39 @@
 import { AirlockRequest } from '../../../src/domain/request';
 import { cancelRequest } from '../../../src/functions/http/cancelRequest';
 import { REQUEST_UPDATED_EVENT } from '../../../src/functions/lifecycleNames';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
   Person,
-  signInEveryone,
   storedRequest,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
 const REQUEST_ID = '11111111-1111-4111-8111-111111111111';
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 
-beforeEach(async () => {
-  airlock = await installInMemoryDependencies();
-  tokens = signInEveryone(airlock.identity);
-});
-afterEach(() => setDependencies(undefined));
+const session = inMemoryAirlockForEachTest();
 
 function cancel(person: Person) {
   return cancelRequest(
-    httpRequest({ path: 'cancel', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: tokens[person], body: {} }),
-    airlock.durable.asClient(),
+    httpRequest({ path: 'cancel', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: session.tokens[person], body: {} }),
+    session.airlock.durable.asClient(),
     invocationContext('cancelRequest'),
   );
 }
 const detailOf = (response: { jsonBody?: unknown }) => (response.jsonBody as { detail: string }).detail;
-const stored = () => airlock.store.get(TEST_WORKSPACE, REQUEST_ID);
+const stored = () => session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID);
 
 /** The next read is followed by another writer's change, before the handler writes. */
 function changedRightAfterNextRead(change: (request: AirlockRequest) => AirlockRequest): void {
-  airlock.store.afterGet = (workspaceId, id) => {
-    airlock.store.afterGet = undefined;
-    airlock.store.changeBehindTheHandler(workspaceId, id, change);
+  session.airlock.store.afterGet = (workspaceId, id) => {
+    session.airlock.store.afterGet = undefined;
+    session.airlock.store.changeBehindTheHandler(workspaceId, id, change);
   };
 }
 
 test('the requester cancels a draft; the cancellation is audited and the workflow told', async () => {
-  await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
 
   const response = await cancel('rita');
 
@@ -56,13 +47,13 @@ test('the requester cancels a draft; the cancellation is audited and the workflo
     allowedUserActions: [],
   });
   expect((await stored())?.status).toBe('cancelled');
-  const audit = await airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID);
+  const audit = await session.airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID);
   expect(audit[audit.length - 1]).toMatchObject({ action: 'status.changed', fromStatus: 'draft', toStatus: 'cancelled', actor: { id: 'user-rita' } });
-  expect(airlock.durable.raised).toEqual([{ instanceId: REQUEST_ID, eventName: REQUEST_UPDATED_EVENT, eventData: { status: 'cancelled', resourceVersion: 1 } }]);
+  expect(session.airlock.durable.raised).toEqual([{ instanceId: REQUEST_ID, eventName: REQUEST_UPDATED_EVENT, eventData: { status: 'cancelled', resourceVersion: 1 } }]);
 });
 
 test('an Airlock Manager who did not create the request cannot cancel it', async () => {
-  const draft = await storedRequest(airlock.store, { status: 'in_review', id: REQUEST_ID });
+  const draft = await storedRequest(session.airlock.store, { status: 'in_review', id: REQUEST_ID });
 
   const response = await cancel('mia');
 
@@ -72,7 +63,7 @@ test('an Airlock Manager who did not create the request cannot cancel it', async
 });
 
 test('a Workspace Owner may cancel a researcher\'s request in review', async () => {
-  await storedRequest(airlock.store, { status: 'in_review', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'in_review', id: REQUEST_ID });
 
   const response = await cancel('olga');
 
@@ -81,7 +72,7 @@ test('a Workspace Owner may cancel a researcher\'s request in review', async () 
 });
 
 test('an approved request cannot be cancelled', async () => {
-  const approved = await storedRequest(airlock.store, { status: 'approved', id: REQUEST_ID });
+  const approved = await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
 
   const response = await cancel('rita');
 
@@ -90,7 +81,7 @@ test('an approved request cannot be cancelled', async () => {
 });
 
 test('when someone else changed the request between the read and the write, the cancel is a 409 and changes nothing', async () => {
-  await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
   changedRightAfterNextRead((request) => ({ ...request, title: 'Renamed', resourceVersion: request.resourceVersion + 1 }));
 
   const response = await cancel('rita');
@@ -98,11 +89,11 @@ test('when someone else changed the request between the read and the write, the 
   expect(response.status).toBe(409);
   expect(detailOf(response)).toBe(`Airlock request ${REQUEST_ID} was changed by someone else; reload and try again`);
   expect(await stored()).toMatchObject({ status: 'draft', title: 'Renamed' });
-  expect(airlock.durable.raised).toEqual([]);
+  expect(session.airlock.durable.raised).toEqual([]);
 });
 
 test('a concurrent write that only added to the audit log (a link issued) does not stop the cancel', async () => {
-  await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
   changedRightAfterNextRead((request) => request);
 
   const response = await cancel('rita');

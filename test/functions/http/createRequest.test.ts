@@ -7,39 +7,30 @@ import { AirlockRequest } from '../../../src/domain/request';
 import { createRequest } from '../../../src/functions/http/createRequest';
 import { LIFECYCLE_ORCHESTRATOR } from '../../../src/functions/lifecycleNames';
 import { verifyChain } from '../../../src/infra/auditChain';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
   Person,
-  signInEveryone,
   TEST_TIME,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 
-beforeEach(async () => {
-  airlock = await installInMemoryDependencies();
-  tokens = signInEveryone(airlock.identity);
-});
-afterEach(() => setDependencies(undefined));
+const session = inMemoryAirlockForEachTest();
 
 const NEW_REQUEST = { type: 'import', title: ' Cohort extract ', businessJustification: 'Needed for the approved study' };
 
 function create(person: Person, body: unknown = NEW_REQUEST) {
   return createRequest(
-    httpRequest({ path: `workspaces/${TEST_WORKSPACE}/requests`, params: { workspaceId: TEST_WORKSPACE }, authorization: tokens[person], body }),
-    airlock.durable.asClient(),
+    httpRequest({ path: `workspaces/${TEST_WORKSPACE}/requests`, params: { workspaceId: TEST_WORKSPACE }, authorization: session.tokens[person], body }),
+    session.airlock.durable.asClient(),
     invocationContext('createRequest'),
   );
 }
 
 async function storedRequests(): Promise<AirlockRequest[]> {
-  return (await airlock.store.list(TEST_WORKSPACE, { orderBy: 'updatedWhen', orderAscending: true, pageSize: 100 })).items;
+  return (await session.airlock.store.list(TEST_WORKSPACE, { orderBy: 'updatedWhen', orderAscending: true, pageSize: 100 })).items;
 }
 
 test('a researcher creates a draft: it is stored with its creation in the audit log and its workflow is started', async () => {
@@ -56,12 +47,12 @@ test('a researcher creates a draft: it is stored with its creation in the audit 
     createdWhen: TEST_TIME.getTime() / 1000,
   });
   expect(allowedUserActions).toEqual(['submit', 'cancel']);
-  const stored = await airlock.store.get(TEST_WORKSPACE, airlockRequest.id);
+  const stored = await session.airlock.store.get(TEST_WORKSPACE, airlockRequest.id);
   expect(stored).toEqual(airlockRequest);
-  const audit = await airlock.store.listAudit(TEST_WORKSPACE, airlockRequest.id);
+  const audit = await session.airlock.store.listAudit(TEST_WORKSPACE, airlockRequest.id);
   expect(audit.map((entry) => entry.action)).toEqual(['request.created']);
   expect(verifyChain(audit, stored?.auditHead).verified).toBe(true);
-  expect(airlock.durable.started).toEqual([
+  expect(session.airlock.durable.started).toEqual([
     { name: LIFECYCLE_ORCHESTRATOR, instanceId: airlockRequest.id, input: { requestId: airlockRequest.id, workspaceId: TEST_WORKSPACE, type: 'import' } },
   ]);
 });
@@ -72,11 +63,11 @@ test('an Airlock Manager cannot create a request, and nothing is stored or start
   expect(response.status).toBe(403);
   expect(response.jsonBody).toEqual({ detail: 'Only a Workspace Researcher or Workspace Owner can create an airlock request' });
   expect(await storedRequests()).toEqual([]);
-  expect(airlock.durable.started).toEqual([]);
+  expect(session.airlock.durable.started).toEqual([]);
 });
 
 test('in a workspace with the airlock switched off, nothing can be created', async () => {
-  await airlock.workspaces.changeSettings(TEST_WORKSPACE, { enabled: false });
+  await session.airlock.workspaces.changeSettings(TEST_WORKSPACE, { enabled: false });
 
   const response = await create('rita');
 
@@ -94,9 +85,9 @@ test('a body without a title is refused with the reason', async () => {
 });
 
 test('when the workflow cannot be started, the caller gets a 503 and the stored draft says it failed', async () => {
-  airlock.durable.startNewFailure = new Error('task hub unavailable');
+  session.airlock.durable.startNewFailure = new Error('task hub unavailable');
   const id = '00000000-0000-4000-8000-000000000001';
-  airlock.durable.setStatus(id, 'missing');
+  session.airlock.durable.setStatus(id, 'missing');
 
   const response = await create('rita');
 
@@ -104,11 +95,11 @@ test('when the workflow cannot be started, the caller gets a 503 and the stored 
   expect((response.jsonBody as { detail: string }).detail).toMatch(/workflow could not be notified \(task hub unavailable\)/);
   const [stored] = await storedRequests();
   expect(stored).toMatchObject({ id, status: 'failed', statusMessage: 'The airlock could not start processing this request; create a new one' });
-  expect((await airlock.store.listAudit(TEST_WORKSPACE, id)).map((entry) => entry.action)).toEqual(['request.created', 'status.changed']);
+  expect((await session.airlock.store.listAudit(TEST_WORKSPACE, id)).map((entry) => entry.action)).toEqual(['request.created', 'status.changed']);
 });
 
 test('when the reconciler started the workflow first, the failed start does not matter: the draft is created', async () => {
-  airlock.durable.startNewFailure = new Error('instance already exists');
+  session.airlock.durable.startNewFailure = new Error('instance already exists');
 
   const response = await create('rita');
 

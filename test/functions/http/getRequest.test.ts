@@ -3,27 +3,17 @@
  * confirmed to exist, and what is shown comes with exactly the actions the caller may take.
  */
 import { getRequest } from '../../../src/functions/http/getRequest';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
-  Person,
-  signInEveryone,
   storedRequest,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
 const REQUEST_ID = '11111111-1111-4111-8111-111111111111';
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 
-beforeEach(async () => {
-  airlock = await installInMemoryDependencies({ workspaces: [TEST_WORKSPACE, 'ws02'] });
-  tokens = signInEveryone(airlock.identity);
-});
-afterEach(() => setDependencies(undefined));
+const session = inMemoryAirlockForEachTest({ workspaces: [TEST_WORKSPACE, 'ws02'] });
 
 function get(authorization: string | undefined, params: Record<string, string> = { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }) {
   return getRequest(httpRequest({ path: 'get', params, authorization }), invocationContext('getRequest'));
@@ -31,46 +21,46 @@ function get(authorization: string | undefined, params: Record<string, string> =
 const detailOf = (response: { jsonBody?: unknown }) => (response.jsonBody as { detail: string }).detail;
 
 test('the requester sees their request with the actions they may take', async () => {
-  const draft = await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  const draft = await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
 
-  const response = await get(tokens.rita);
+  const response = await get(session.tokens.rita);
 
   expect(response.status).toBe(200);
   expect(response.jsonBody).toEqual({ airlockRequest: draft, allowedUserActions: ['submit', 'cancel'] });
 });
 
 test('an Airlock Manager sees a request in review with review and nothing else on offer', async () => {
-  await storedRequest(airlock.store, { status: 'in_review', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'in_review', id: REQUEST_ID });
 
-  const response = await get(tokens.mia);
+  const response = await get(session.tokens.mia);
 
   expect((response.jsonBody as { allowedUserActions: string[] }).allowedUserActions).toEqual(['review']);
 });
 
 test("another researcher is told the request does not exist, unless the workspace shares requests", async () => {
-  await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
 
-  const hidden = await get(tokens.sam);
+  const hidden = await get(session.tokens.sam);
   expect(hidden.status).toBe(404);
   expect(detailOf(hidden)).toBe(`Airlock request '${REQUEST_ID}' does not exist in workspace '${TEST_WORKSPACE}'`);
 
-  await airlock.workspaces.changeSettings(TEST_WORKSPACE, { requestVisibility: 'workspace' });
-  const shared = await get(tokens.sam);
+  await session.airlock.workspaces.changeSettings(TEST_WORKSPACE, { requestVisibility: 'workspace' });
+  const shared = await get(session.tokens.sam);
   expect(shared.status).toBe(200);
   expect((shared.jsonBody as { allowedUserActions: string[] }).allowedUserActions).toEqual([]);
 });
 
 test('no token, or a token for another workspace, is a 401', async () => {
-  await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
 
   expect((await get(undefined)).status).toBe(401);
-  const elsewhere = await get(tokens.rita, { workspaceId: 'ws02', requestId: REQUEST_ID });
+  const elsewhere = await get(session.tokens.rita, { workspaceId: 'ws02', requestId: REQUEST_ID });
   expect(elsewhere.status).toBe(401);
   expect(detailOf(elsewhere)).toBe("token audience is not this workspace's");
 });
 
 test('a request id that is not a UUID is refused as such', async () => {
-  const response = await get(tokens.rita, { workspaceId: TEST_WORKSPACE, requestId: '../other' });
+  const response = await get(session.tokens.rita, { workspaceId: TEST_WORKSPACE, requestId: '../other' });
 
   expect(response.status).toBe(400);
   expect(detailOf(response)).toBe("requestId '../other' is not a valid request id (a UUID)");

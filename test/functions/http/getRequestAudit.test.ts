@@ -4,32 +4,25 @@
  */
 import { AuditEntry, ChainVerdict } from '../../../src/domain/audit';
 import { getRequestAudit } from '../../../src/functions/http/getRequestAudit';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
   Person,
-  signInEveryone,
   storedRequest,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
 const REQUEST_ID = '11111111-1111-4111-8111-111111111111';
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 
+const session = inMemoryAirlockForEachTest();
 beforeEach(async () => {
-  airlock = await installInMemoryDependencies();
-  tokens = signInEveryone(airlock.identity);
-  await storedRequest(airlock.store, { status: 'in_review', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'in_review', id: REQUEST_ID });
 });
-afterEach(() => setDependencies(undefined));
 
 function audit(person: Person) {
   return getRequestAudit(
-    httpRequest({ path: 'audit', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: tokens[person] }),
+    httpRequest({ path: 'audit', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: session.tokens[person] }),
     invocationContext('getRequestAudit'),
   );
 }
@@ -52,7 +45,7 @@ test('the requester, a researcher, cannot read the log of their own request', as
 });
 
 test('a log whose head the request no longer matches is shown as not verified', async () => {
-  airlock.store.changeBehindTheHandler(TEST_WORKSPACE, REQUEST_ID, (request) => ({ ...request, auditHead: { seq: 2, hash: 'f'.repeat(64) } }));
+  session.airlock.store.changeBehindTheHandler(TEST_WORKSPACE, REQUEST_ID, (request) => ({ ...request, auditHead: { seq: 2, hash: 'f'.repeat(64) } }));
 
   const response = await audit('olga');
 

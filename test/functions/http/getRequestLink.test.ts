@@ -7,38 +7,29 @@ import { AirlockRequest } from '../../../src/domain/request';
 import { RequestStatus } from '../../../src/domain/status';
 import { getRequestLink } from '../../../src/functions/http/getRequestLink';
 import { REQUEST_UPDATED_EVENT } from '../../../src/functions/lifecycleNames';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
   Person,
-  signInEveryone,
   storedRequest,
   TEST_TIME,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
 const REQUEST_ID = '11111111-1111-4111-8111-111111111111';
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 
-beforeEach(async () => {
-  airlock = await installInMemoryDependencies();
-  tokens = signInEveryone(airlock.identity);
-});
-afterEach(() => setDependencies(undefined));
+const session = inMemoryAirlockForEachTest();
 
 function link(person: Person) {
   return getRequestLink(
-    httpRequest({ method: 'POST', path: 'link', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: tokens[person] }),
-    airlock.durable.asClient(),
+    httpRequest({ method: 'POST', path: 'link', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: session.tokens[person] }),
+    session.airlock.durable.asClient(),
     invocationContext('getRequestLink'),
   );
 }
 const detailOf = (response: { jsonBody?: unknown }) => (response.jsonBody as { detail: string }).detail;
-const audit = () => airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID);
+const audit = () => session.airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID);
 
 test.each<[RequestStatus, Person, string, string]>([
   ['draft', 'rita', 'rwdl', 'stalimextest'],
@@ -47,7 +38,7 @@ test.each<[RequestStatus, Person, string, string]>([
   ['approved', 'rita', 'rl', 'stalimappwsws01'],
   ['approved', 'olga', 'rl', 'stalimappwsws01'],
 ])('a %s request: %s gets %s on its container in %s', async (status, person, permissions, account) => {
-  await storedRequest(airlock.store, { status, id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status, id: REQUEST_ID });
 
   const response = await link(person);
 
@@ -66,19 +57,19 @@ test.each<[RequestStatus, Person, number]>([
   ['submitted', 'rita', 400],
   ['cancelled', 'rita', 400],
 ])('a %s request: no link for %s (%i), and nothing is audited', async (status, person, code) => {
-  await storedRequest(airlock.store, { status, id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status, id: REQUEST_ID });
 
   const response = await link(person);
 
   expect(response.status).toBe(code);
   expect((await audit()).map((entry) => entry.action)).toEqual(['request.created']);
-  expect(airlock.storage.issuedUrls).toEqual([]);
+  expect(session.airlock.storage.issuedUrls).toEqual([]);
 });
 
 test('the link is in the audit log before its URL is made, and the workflow hears of it', async () => {
-  await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
   let recordedBeforeUrl: AuditEntry[] = [];
-  airlock.storage.beforeContainerUrl = async () => {
+  session.airlock.storage.beforeContainerUrl = async () => {
     recordedBeforeUrl = await audit();
   };
 
@@ -90,27 +81,27 @@ test('the link is in the audit log before its URL is made, and the workflow hear
     actor: { id: 'user-rita' },
     detail: { stage: 'draft', permissions: 'rwdl', cycle: 1, account: 'stalimextest', expiresOn: new Date(TEST_TIME.getTime() + 3_600_000).toISOString() },
   });
-  expect((await airlock.store.get(TEST_WORKSPACE, REQUEST_ID))?.auditHead?.seq).toBe(2);
-  expect(airlock.durable.raised).toEqual([{ instanceId: REQUEST_ID, eventName: REQUEST_UPDATED_EVENT, eventData: { linkIssued: true } }]);
+  expect((await session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID))?.auditHead?.seq).toBe(2);
+  expect(session.airlock.durable.raised).toEqual([{ instanceId: REQUEST_ID, eventName: REQUEST_UPDATED_EVENT, eventData: { linkIssued: true } }]);
 });
 
 test('a draft link makes sure the draft container exists, so the researcher can upload at once', async () => {
-  const draft = await storedRequest(airlock.store, { status: 'draft', id: REQUEST_ID });
+  const draft = await storedRequest(session.airlock.store, { status: 'draft', id: REQUEST_ID });
 
   await link('rita');
 
-  expect(airlock.storage.containerExists(airlock.storage.issuedUrls[0].ref)).toBe(true);
-  expect(airlock.storage.issuedUrls[0].ref).toEqual({ account: 'stalimex', workspaceId: TEST_WORKSPACE, container: `${draft.id}-1` });
+  expect(session.airlock.storage.containerExists(session.airlock.storage.issuedUrls[0].ref)).toBe(true);
+  expect(session.airlock.storage.issuedUrls[0].ref).toEqual({ account: 'stalimex', workspaceId: TEST_WORKSPACE, container: `${draft.id}-1` });
 });
 
 test('while the files are being moved to where the status keeps them, the answer says so and no link is made', async () => {
-  await storedRequest(airlock.store, { status: 'approved', id: REQUEST_ID });
-  airlock.store.changeBehindTheHandler(TEST_WORKSPACE, REQUEST_ID, (request: AirlockRequest) => ({ ...request, filesAt: { stage: 'in_progress', cycle: 1 } }));
+  await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
+  session.airlock.store.changeBehindTheHandler(TEST_WORKSPACE, REQUEST_ID, (request: AirlockRequest) => ({ ...request, filesAt: { stage: 'in_progress', cycle: 1 } }));
 
   const response = await link('rita');
 
   expect(response.status).toBe(400);
   expect(detailOf(response)).toBe("Airlock request's files are being moved to the approved stage (status 'approved'), please try again shortly");
-  expect(airlock.storage.issuedUrls).toEqual([]);
+  expect(session.airlock.storage.issuedUrls).toEqual([]);
   expect((await audit()).map((entry) => entry.action)).toEqual(['request.created']);
 });

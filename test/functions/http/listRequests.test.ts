@@ -5,34 +5,27 @@
 import { AirlockRequest } from '../../../src/domain/request';
 import { userRefOf } from '../../../src/domain/roles';
 import { listRequests } from '../../../src/functions/http/listRequests';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
   PEOPLE,
   Person,
-  signInEveryone,
   storedRequest,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 
+const session = inMemoryAirlockForEachTest();
 beforeEach(async () => {
-  airlock = await installInMemoryDependencies();
-  tokens = signInEveryone(airlock.identity);
-  await storedRequest(airlock.store, { status: 'draft', id: '11111111-1111-4111-8111-111111111111', title: "Rita's draft" });
-  await storedRequest(airlock.store, { status: 'in_review', id: '22222222-2222-4222-8222-222222222222', title: "Rita's in review" });
-  await storedRequest(airlock.store, { status: 'draft', id: '33333333-3333-4333-8333-333333333333', title: "Sam's draft", creator: userRefOf(PEOPLE.sam) });
+  await storedRequest(session.airlock.store, { status: 'draft', id: '11111111-1111-4111-8111-111111111111', title: "Rita's draft" });
+  await storedRequest(session.airlock.store, { status: 'in_review', id: '22222222-2222-4222-8222-222222222222', title: "Rita's in review" });
+  await storedRequest(session.airlock.store, { status: 'draft', id: '33333333-3333-4333-8333-333333333333', title: "Sam's draft", creator: userRefOf(PEOPLE.sam) });
 });
-afterEach(() => setDependencies(undefined));
 
 async function titlesSeenBy(person: Person, query = ''): Promise<string[]> {
   const response = await listRequests(
-    httpRequest({ path: `workspaces/${TEST_WORKSPACE}/requests${query}`, params: { workspaceId: TEST_WORKSPACE }, authorization: tokens[person] }),
+    httpRequest({ path: `workspaces/${TEST_WORKSPACE}/requests${query}`, params: { workspaceId: TEST_WORKSPACE }, authorization: session.tokens[person] }),
     invocationContext('listRequests'),
   );
   expect(response.status).toBe(200);
@@ -45,7 +38,7 @@ test('a researcher sees only their own requests', async () => {
 });
 
 test('where the workspace shares requests, a researcher sees everyone\'s', async () => {
-  await airlock.workspaces.changeSettings(TEST_WORKSPACE, { requestVisibility: 'workspace' });
+  await session.airlock.workspaces.changeSettings(TEST_WORKSPACE, { requestVisibility: 'workspace' });
 
   expect(await titlesSeenBy('sam')).toEqual(["Rita's draft", "Rita's in review", "Sam's draft"]);
 });
@@ -57,7 +50,7 @@ test('owners and Airlock Managers see every request, and filters narrow what the
 
 test('a member without an airlock role cannot list', async () => {
   const response = await listRequests(
-    httpRequest({ path: 'list', params: { workspaceId: TEST_WORKSPACE }, authorization: tokens.nobody }),
+    httpRequest({ path: 'list', params: { workspaceId: TEST_WORKSPACE }, authorization: session.tokens.nobody }),
     invocationContext('listRequests'),
   );
 

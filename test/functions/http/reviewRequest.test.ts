@@ -5,46 +5,38 @@
 import { AirlockRequest } from '../../../src/domain/request';
 import { Caller } from '../../../src/domain/roles';
 import { reviewRequest } from '../../../src/functions/http/reviewRequest';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
   PEOPLE,
-  Person,
-  signInEveryone,
   storedRequest,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
 const REQUEST_ID = '11111111-1111-4111-8111-111111111111';
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 let inReview: AirlockRequest;
 
+const session = inMemoryAirlockForEachTest();
 beforeEach(async () => {
-  airlock = await installInMemoryDependencies();
-  tokens = signInEveryone(airlock.identity);
-  inReview = await storedRequest(airlock.store, { status: 'in_review', id: REQUEST_ID });
+  inReview = await storedRequest(session.airlock.store, { status: 'in_review', id: REQUEST_ID });
 });
-afterEach(() => setDependencies(undefined));
 
 function review(authorization: string, body: unknown) {
   return reviewRequest(
     httpRequest({ path: 'review', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization, body }),
-    airlock.durable.asClient(),
+    session.airlock.durable.asClient(),
     invocationContext('reviewRequest'),
   );
 }
 const approval = { approval: true, decisionExplanation: 'fine' };
 const detailOf = (response: { jsonBody?: unknown }) => (response.jsonBody as { detail: string }).detail;
-const stored = () => airlock.store.get(TEST_WORKSPACE, REQUEST_ID);
+const stored = () => session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID);
 
 test('a requester who is also an Airlock Manager cannot review their own request', async () => {
   const ritaManaging: Caller = { ...PEOPLE.rita, roles: ['WorkspaceResearcher', 'AirlockManager'] };
 
-  const response = await review(airlock.identity.signIn('rita-managing', ritaManaging), approval);
+  const response = await review(session.airlock.identity.signIn('rita-managing', ritaManaging), approval);
 
   expect(response.status).toBe(403);
   expect(detailOf(response)).toBe('You cannot review your own request');
@@ -52,20 +44,20 @@ test('a requester who is also an Airlock Manager cannot review their own request
 });
 
 test('with two approvals required, the first keeps the request in review, the same reviewer cannot count twice, and a second reviewer moves it on', async () => {
-  await airlock.workspaces.changeSettings(TEST_WORKSPACE, { requiredApprovals: 2 });
+  await session.airlock.workspaces.changeSettings(TEST_WORKSPACE, { requiredApprovals: 2 });
 
-  const first = await review(tokens.mia, approval);
+  const first = await review(session.tokens.mia, approval);
   expect(first.status).toBe(200);
   expect((first.jsonBody as { airlockRequest: AirlockRequest }).airlockRequest).toMatchObject({
     status: 'in_review',
     statusMessage: 'approved by 1 of 2 reviewers; 1 more approval needed',
   });
 
-  const again = await review(tokens.mia, approval);
+  const again = await review(session.tokens.mia, approval);
   expect(again.status).toBe(403);
   expect(detailOf(again)).toBe('You have already reviewed this request; another Airlock Manager must review it');
 
-  const second = await review(tokens.max, approval);
+  const second = await review(session.tokens.max, approval);
   expect(second.status).toBe(200);
   const approved = await stored();
   expect(approved?.status).toBe('approval_in_progress');
@@ -73,38 +65,38 @@ test('with two approvals required, the first keeps the request in review, the sa
     ['user-mia', 'approved', 1],
     ['user-max', 'approved', 1],
   ]);
-  expect((await airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID)).map((entry) => entry.action)).toEqual([
+  expect((await session.airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID)).map((entry) => entry.action)).toEqual([
     'request.created',
     'review.recorded',
     'review.recorded',
     'status.changed',
   ]);
-  expect(airlock.durable.raised.map((event) => event.eventData)).toEqual([
+  expect(session.airlock.durable.raised.map((event) => event.eventData)).toEqual([
     { status: 'in_review', resourceVersion: 3 },
     { status: 'approval_in_progress', resourceVersion: 4 },
   ]);
 });
 
 test('one rejection rejects, with the explanation in the status message', async () => {
-  const response = await review(tokens.mia, { decision: 'rejected', decisionExplanation: 'contains names' });
+  const response = await review(session.tokens.mia, { decision: 'rejected', decisionExplanation: 'contains names' });
 
   expect(response.status).toBe(200);
   expect(await stored()).toMatchObject({ status: 'rejection_in_progress', statusMessage: 'Rejected: contains names' });
 });
 
 test('a researcher cannot review', async () => {
-  const response = await review(tokens.sam, approval);
+  const response = await review(session.tokens.sam, approval);
 
   // Sam cannot even see Rita's request.
   expect(response.status).toBe(404);
-  await airlock.workspaces.changeSettings(TEST_WORKSPACE, { requestVisibility: 'workspace' });
-  const seen = await review(tokens.sam, approval);
+  await session.airlock.workspaces.changeSettings(TEST_WORKSPACE, { requestVisibility: 'workspace' });
+  const seen = await review(session.tokens.sam, approval);
   expect(seen.status).toBe(403);
   expect(detailOf(seen)).toBe('Only an Airlock Manager can review a request');
 });
 
 test('a review that is neither an approval nor a decision is refused and nothing is recorded', async () => {
-  const response = await review(tokens.mia, { decisionExplanation: 'hmm' });
+  const response = await review(session.tokens.mia, { decisionExplanation: 'hmm' });
 
   expect(response.status).toBe(400);
   expect(detailOf(response)).toMatch(/exactly one of approval/);

@@ -5,32 +5,23 @@
  */
 import { AirlockRequest } from '../../../src/domain/request';
 import { revokeRequest } from '../../../src/functions/http/revokeRequest';
-import { setDependencies } from '../../../src/infra/dependencies';
 import {
   httpRequest,
-  InMemoryAirlock,
-  installInMemoryDependencies,
+  inMemoryAirlockForEachTest,
   invocationContext,
   Person,
-  signInEveryone,
   storedRequest,
   TEST_WORKSPACE,
 } from '../../support/inMemoryDependencies';
 
 const REQUEST_ID = '11111111-1111-4111-8111-111111111111';
-let airlock: InMemoryAirlock;
-let tokens: Record<Person, string>;
 
-beforeEach(async () => {
-  airlock = await installInMemoryDependencies();
-  tokens = signInEveryone(airlock.identity);
-});
-afterEach(() => setDependencies(undefined));
+const session = inMemoryAirlockForEachTest();
 
 function revoke(person: Person, body: unknown = { reason: 'consent withdrawn' }) {
   return revokeRequest(
-    httpRequest({ path: 'revoke', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: tokens[person], body }),
-    airlock.durable.asClient(),
+    httpRequest({ path: 'revoke', params: { workspaceId: TEST_WORKSPACE, requestId: REQUEST_ID }, authorization: session.tokens[person], body }),
+    session.airlock.durable.asClient(),
     invocationContext('revokeRequest'),
   );
 }
@@ -38,8 +29,8 @@ const detailOf = (response: { jsonBody?: unknown }) => (response.jsonBody as { d
 const movedToRejected = (request: AirlockRequest): AirlockRequest => ({ ...request, filesAt: { stage: 'rejected', cycle: 1 } });
 
 test('an Airlock Manager revokes: the answer says revoked, with the files out of the approved stage', async () => {
-  await storedRequest(airlock.store, { status: 'approved', id: REQUEST_ID });
-  airlock.durable.onRaiseEvent = ({ instanceId }) => airlock.store.changeBehindTheHandler(TEST_WORKSPACE, instanceId, movedToRejected);
+  await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
+  session.airlock.durable.onRaiseEvent = ({ instanceId }) => session.airlock.store.changeBehindTheHandler(TEST_WORKSPACE, instanceId, movedToRejected);
 
   const response = await revoke('mia');
 
@@ -47,17 +38,17 @@ test('an Airlock Manager revokes: the answer says revoked, with the files out of
   const { airlockRequest } = response.jsonBody as { airlockRequest: AirlockRequest };
   expect(airlockRequest).toMatchObject({ status: 'revoked', statusMessage: 'Revoked: consent withdrawn', filesAt: { stage: 'rejected', cycle: 1 } });
   expect(airlockRequest.reviews.at(-1)).toMatchObject({ reviewer: { id: 'user-mia' }, reviewDecision: 'revoked', decisionExplanation: 'consent withdrawn' });
-  expect((await airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID)).map((entry) => entry.action).slice(1)).toEqual(['review.recorded', 'status.changed']);
+  expect((await session.airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID)).map((entry) => entry.action).slice(1)).toEqual(['review.recorded', 'status.changed']);
 });
 
 test('the answer waits while the files are still in the approved stage', async () => {
-  await storedRequest(airlock.store, { status: 'approved', id: REQUEST_ID });
+  await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
   let readsSinceNotified = 0;
-  airlock.durable.onRaiseEvent = () => {
-    airlock.store.afterGet = (workspaceId, id) => {
+  session.airlock.durable.onRaiseEvent = () => {
+    session.airlock.store.afterGet = (workspaceId, id) => {
       readsSinceNotified += 1;
       // The workflow finishes its move only after the handler has looked twice.
-      if (readsSinceNotified === 2) airlock.store.changeBehindTheHandler(workspaceId, id, movedToRejected);
+      if (readsSinceNotified === 2) session.airlock.store.changeBehindTheHandler(workspaceId, id, movedToRejected);
     };
   };
 
@@ -69,21 +60,21 @@ test('the answer waits while the files are still in the approved stage', async (
 });
 
 test('a researcher cannot revoke, even their own request', async () => {
-  const approved = await storedRequest(airlock.store, { status: 'approved', id: REQUEST_ID });
+  const approved = await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
 
   const response = await revoke('rita');
 
   expect(response.status).toBe(403);
   expect(detailOf(response)).toBe('Only an Airlock Manager can revoke a request');
-  expect(await airlock.store.get(TEST_WORKSPACE, REQUEST_ID)).toEqual(approved);
+  expect(await session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID)).toEqual(approved);
 });
 
 test('only an approved request can be revoked', async () => {
-  const inReview = await storedRequest(airlock.store, { status: 'in_review', id: REQUEST_ID });
+  const inReview = await storedRequest(session.airlock.store, { status: 'in_review', id: REQUEST_ID });
 
   const response = await revoke('mia');
 
   expect(response.status).toBe(400);
-  expect(await airlock.store.get(TEST_WORKSPACE, REQUEST_ID)).toEqual(inReview);
-  expect(airlock.durable.raised).toEqual([]);
+  expect(await session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID)).toEqual(inReview);
+  expect(session.airlock.durable.raised).toEqual([]);
 });
