@@ -34,6 +34,17 @@ export async function recordAction(
   action: UserAction,
   change: (context: ActionContext) => Promise<AirlockRequest> | AirlockRequest,
 ): Promise<HttpResponseInit> {
+  const { caller, stored } = await storeAction(httpRequest, client, action, change);
+  return json(200, withActions(caller, stored));
+}
+
+/** `recordAction` without the answer: who acted, and the request as stored, for handlers that answer later. */
+export async function storeAction(
+  httpRequest: HttpRequest,
+  client: df.DurableClient,
+  action: UserAction,
+  change: (context: ActionContext) => Promise<AirlockRequest> | AirlockRequest,
+): Promise<{ caller: Caller; stored: AirlockRequest }> {
   const deps = await getDependencies();
   const workspaceId = workspaceIdParam(httpRequest);
   const caller = await authenticate(httpRequest, deps, workspaceId);
@@ -59,7 +70,7 @@ export async function recordAction(
     () => client.raiseEvent(requestId, REQUEST_UPDATED_EVENT, { status: stored.status, resourceVersion: stored.resourceVersion }),
     `The ${action}`,
   );
-  return json(200, withActions(caller, stored));
+  return { caller, stored };
 }
 
 async function onlyAudited(deps: Dependencies, read: AirlockRequest): Promise<boolean> {

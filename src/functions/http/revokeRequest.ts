@@ -4,9 +4,8 @@ import { filesLocationOf, withStatus } from '../../domain/request';
 import { userRefOf } from '../../domain/roles';
 import { parseRevoke } from '../../domain/schemas';
 import { getDependencies } from '../../infra/dependencies';
-import { answering, json, requestIdParam, withActions, workspaceIdParam } from './httpMapping';
-import { recordAction } from './recordAction';
-import { authenticate } from './requestAccess';
+import { answering, json, withActions } from './httpMapping';
+import { storeAction } from './recordAction';
 
 /** How long the answer waits for the files to leave the approved stage; past it, 202 says they are still leaving. */
 const FILES_GONE_WAIT_MS = 60_000;
@@ -19,7 +18,7 @@ const POLL_INTERVAL_MS = 250;
  */
 export const revokeRequest = answering(
   async (request: HttpRequest, client: df.DurableClient, _context: InvocationContext): Promise<HttpResponseInit> => {
-    const recorded = await recordAction(request, client, 'revoke', async ({ request: airlockRequest, caller, deps, now, body }) => {
+    const { caller, stored: revoked } = await storeAction(request, client, 'revoke', async ({ request: airlockRequest, caller, deps, now, body }) => {
       const { reason } = parseRevoke(await body());
       const reviewer = userRefOf(caller);
       return withStatus(airlockRequest, {
@@ -37,11 +36,10 @@ export const revokeRequest = answering(
       });
     });
     const deps = await getDependencies();
-    const caller = await authenticate(request, deps, workspaceIdParam(request));
     const deadline = Date.now() + FILES_GONE_WAIT_MS;
     for (;;) {
-      const stored = await deps.store.get(workspaceIdParam(request), requestIdParam(request));
-      if (!stored) return recorded;
+      const stored = await deps.store.get(revoked.workspaceId, revoked.id);
+      if (!stored) return json(200, withActions(caller, revoked));
       if (filesLocationOf(stored)?.stage !== 'approved') return json(200, withActions(caller, stored));
       if (Date.now() >= deadline) return json(202, withActions(caller, stored));
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
