@@ -12,3 +12,7 @@ export interface LifecycleInput {
   workspaceId: string;
   type: 'import' | 'export';
 }
+
+export function lifecycleInputOf(request: { id: string; workspaceId: string; type: LifecycleInput['type'] }): LifecycleInput {
+  return { requestId: request.id, workspaceId: request.workspaceId, type: request.type };
+}

@@ -10,7 +10,7 @@ import { AirlockRequest } from '../domain/request';
 import { UserRef } from '../domain/roles';
 import { isFinalStatus } from '../domain/transitions';
 import { Dependencies } from '../infra/dependencies';
-import { LIFECYCLE_ORCHESTRATOR, LifecycleInput } from './lifecycleNames';
+import { LIFECYCLE_ORCHESTRATOR, lifecycleInputOf } from './lifecycleNames';
 import { appendAudit } from './storedRequest';
 import { errorText } from '../domain/errorText';
 
@@ -19,10 +19,6 @@ export type WorkflowState = { running: true } | { running: false; runtimeStatus:
 const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 /** Instances that ended without the lifecycle finishing its story. */
 const STOPPED = new Set(['Terminated', 'Failed', 'Canceled', 'missing']);
-
-export function lifecycleInputOf(request: Pick<AirlockRequest, 'id' | 'workspaceId' | 'type'>): LifecycleInput {
-  return { requestId: request.id, workspaceId: request.workspaceId, type: request.type };
-}
 
 export async function workflowStateOf(client: df.DurableClient, requestId: string): Promise<WorkflowState> {
   let status: df.DurableOrchestrationStatus;

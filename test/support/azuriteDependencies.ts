@@ -16,7 +16,6 @@ import { AirlockFile, AirlockRequest, newDraftRequest, withStatus } from '../../
 import { AIRLOCK_SYSTEM, UserRef } from '../../src/domain/roles';
 import { CORE_ACCOUNTS, FIRST_DRAFT, stageOfStatus, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src/domain/stages';
 import { RequestStatus, RequestType } from '../../src/domain/status';
-import { LifecycleInput } from '../../src/functions/lifecycleNames';
 import { BlobStageStorage } from '../../src/infra/blobStageStorage';
 import { Dependencies, ensureConfiguredWorkspaces, setDependencies } from '../../src/infra/dependencies';
 import { TokenValidator } from '../../src/infra/identity/tokenValidator';
@@ -231,9 +230,7 @@ export async function recordSubmission(deps: Dependencies, request: AirlockReque
 }
 
 /** What the orchestrator passes to every activity. */
-export function lifecycleInputOf(request: Pick<AirlockRequest, 'id' | 'workspaceId' | 'type'>): LifecycleInput {
-  return { requestId: request.id, workspaceId: request.workspaceId, type: request.type };
-}
+export { lifecycleInputOf } from '../../src/functions/lifecycleNames';
 
 /** A context like the one the Functions host gives an activity; `logs` collects what it logs. */
 export function activityContext(functionName: string, logs: { level: string; message: string }[] = []): InvocationContext {

@@ -23,7 +23,7 @@ import { withScanResult } from '../../domain/scan';
 import { parseStageContainerName } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { updateStoredRequest } from '../storedRequest';
-import { SCAN_RESULT_EVENT } from '../lifecycleNames';
+import { lifecycleInputOf, SCAN_RESULT_EVENT } from '../lifecycleNames';
 
 /** Verdicts for many files of one request arrive together; each lost race re-reads and re-decides. */
 const WRITE_ATTEMPTS = 10;
@@ -53,7 +53,7 @@ export async function defenderScanResult(event: EventGridEvent, client: df.Durab
   const inProgressAccount = inProgressAccountOf(found, deps.config.treId);
   const stored = await updateStoredRequest(
     deps,
-    { requestId: found.id, workspaceId: found.workspaceId, type: found.type },
+    lifecycleInputOf(found),
     (current) => {
       const decision = decideScanResult(current, { ...result, cycle: owner.cycle, inProgressAccount });
       latest.decision = decision;

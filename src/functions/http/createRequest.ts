@@ -8,7 +8,7 @@ import { newDraftRequest, withStatus } from '../../domain/request';
 import { AIRLOCK_SYSTEM, userRefOf } from '../../domain/roles';
 import { parseCreateRequest } from '../../domain/schemas';
 import { getDependencies } from '../../infra/dependencies';
-import { LIFECYCLE_ORCHESTRATOR, LifecycleInput } from '../lifecycleNames';
+import { LIFECYCLE_ORCHESTRATOR, lifecycleInputOf } from '../lifecycleNames';
 import { workflowStateOf } from '../lifecycleWorkflow';
 import { answering, json, notifyLifecycle, readJsonBody, withActions, workspaceIdParam } from './httpMapping';
 import { airlockSettingsOf } from '../airlockSettings';
@@ -25,7 +25,7 @@ export const createRequest = answering(
     const now = epochSeconds(deps.now());
     const fresh = newDraftRequest({ id: deps.newId(), workspaceId, ...body, creator: userRefOf(caller), now });
     const draft = await deps.store.create(fresh, auditOfCreation(fresh));
-    const input: LifecycleInput = { requestId: draft.id, workspaceId, type: draft.type };
+    const input = lifecycleInputOf(draft);
     try {
       await notifyLifecycle(() => client.startNew(LIFECYCLE_ORCHESTRATOR, { instanceId: draft.id, input }).then(() => undefined), 'The request');
     } catch (error) {

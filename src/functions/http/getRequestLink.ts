@@ -7,7 +7,7 @@ import { userRefOf } from '../../domain/roles';
 import { storageAccountName } from '../../domain/stages';
 import { getDependencies } from '../../infra/dependencies';
 import { containerFor } from '../../infra/stageStorage';
-import { REQUEST_UPDATED_EVENT } from '../lifecycleNames';
+import { lifecycleInputOf, REQUEST_UPDATED_EVENT } from '../lifecycleNames';
 import { updateStoredRequest } from '../storedRequest';
 import { answering, json, requestIdParam, workspaceIdParam } from './httpMapping';
 import { authenticate, loadVisibleRequest } from './requestAccess';
@@ -26,7 +26,7 @@ export const getRequestLink = answering(async (request: HttpRequest, client: df.
   let grant: LinkGrant | undefined;
   const airlockRequest = await updateStoredRequest(
     deps,
-    { requestId: visible.id, workspaceId, type: visible.type },
+    lifecycleInputOf(visible),
     (current) => {
       grant = linkGrantFor(caller, current);
       return current;
