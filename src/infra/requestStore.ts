@@ -46,3 +46,16 @@ export interface RequestStore {
   /** Answers when the store is reachable; throws otherwise. */
   ping(): Promise<void>;
 }
+
+/**
+ * Every request in every workspace, oldest first, a page at a time: requests created while this runs
+ * land on later pages, so earlier pages stay put.
+ */
+export async function* everyRequest(store: RequestStore, pageSize = 100): AsyncGenerator<AirlockRequest> {
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.listAll({ orderBy: 'createdWhen', orderAscending: true, pageSize, continuationToken });
+    yield* page.items;
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+}

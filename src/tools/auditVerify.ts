@@ -25,7 +25,7 @@ import { DependencyError } from '../domain/errors';
 import { AirlockRequest } from '../domain/request';
 import { verifyChain } from '../infra/auditChain';
 import { CosmosRequestStore } from '../infra/cosmosRequestStore';
-import { RequestStore } from '../infra/requestStore';
+import { everyRequest, RequestStore } from '../infra/requestStore';
 import { TableRequestStore } from '../infra/tableRequestStore';
 import { LOCAL_STATE_STORE_FILE } from '../local/localStateStore';
 import { errorText } from '../domain/errorText';
@@ -43,7 +43,6 @@ export interface AuditVerifyReport {
   broken: BrokenRequest[];
 }
 
-const PAGE_SIZE = 100;
 /** A request changed while its log was read is read again, at most this many times. */
 const MAX_ATTEMPTS = 3;
 
@@ -55,24 +54,18 @@ const MAX_ATTEMPTS = 3;
 export async function verifyAllRequests(store: RequestStore, report: (line: string) => void = () => {}): Promise<AuditVerifyReport> {
   const seen = new Set<string>();
   const broken: BrokenRequest[] = [];
-  let continuationToken: string | undefined;
-  do {
-    // Oldest first: requests created during the run land on later pages, so earlier pages stay put.
-    const page = await store.listAll({ orderBy: 'createdWhen', orderAscending: true, pageSize: PAGE_SIZE, continuationToken });
-    for (const request of page.items) {
-      const key = `${request.workspaceId}/${request.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const result = await verifyRequest(store, request);
-      if (result.problems.length === 0) {
-        report(`ok ${key} (${result.entries} ${result.entries === 1 ? 'entry' : 'entries'})`);
-      } else {
-        broken.push({ workspaceId: request.workspaceId, requestId: request.id, ...result });
-        report(`BROKEN ${key}: ${result.problems.join('; ')}`);
-      }
+  for await (const request of everyRequest(store)) {
+    const key = `${request.workspaceId}/${request.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const result = await verifyRequest(store, request);
+    if (result.problems.length === 0) {
+      report(`ok ${key} (${result.entries} ${result.entries === 1 ? 'entry' : 'entries'})`);
+    } else {
+      broken.push({ workspaceId: request.workspaceId, requestId: request.id, ...result });
+      report(`BROKEN ${key}: ${result.problems.join('; ')}`);
     }
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
+  }
   return { checked: seen.size, broken };
 }
 

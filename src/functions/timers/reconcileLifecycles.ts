@@ -1,10 +1,10 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { epochSeconds } from '../../domain/epochSeconds';
-import { AirlockRequest } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { isFinalStatus } from '../../domain/transitions';
 import { getDependencies } from '../../infra/dependencies';
+import { everyRequest } from '../../infra/requestStore';
 import { REQUEST_UPDATED_EVENT } from '../lifecycleNames';
 import { restartStoppedWorkflow, workflowStateOf } from '../lifecycleWorkflow';
 
@@ -12,7 +12,6 @@ import { restartStoppedWorkflow, workflowStateOf } from '../lifecycleWorkflow';
 export const RECONCILE_SCHEDULE = '0 */5 * * * *';
 /** Ended requests are looked at this long after their last change (their data may still need tidying). */
 const ENDED_LOOKBACK_SECONDS = 24 * 3600;
-const PAGE_SIZE = 100;
 
 /**
  * Makes the store and the workflows agree again after anything that broke the chain between a
@@ -26,7 +25,7 @@ export async function reconcileLifecycles(_timer: Timer, client: df.DurableClien
   const since = epochSeconds(deps.now()) - ENDED_LOOKBACK_SECONDS;
   let nudged = 0;
   let restarted = 0;
-  for await (const request of allRequests(deps)) {
+  for await (const request of everyRequest(deps.store)) {
     if (isFinalStatus(request.status) && request.updatedWhen < since) continue;
     try {
       const state = await workflowStateOf(client, request.id);
@@ -43,15 +42,6 @@ export async function reconcileLifecycles(_timer: Timer, client: df.DurableClien
     }
   }
   context.log(`reconcile: ${nudged} running workflow(s) told to look again, ${restarted} restarted`);
-}
-
-async function* allRequests(deps: Awaited<ReturnType<typeof getDependencies>>): AsyncGenerator<AirlockRequest> {
-  let continuationToken: string | undefined;
-  do {
-    const page = await deps.store.listAll({ orderBy: 'createdWhen', orderAscending: true, pageSize: PAGE_SIZE, continuationToken });
-    yield* page.items;
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
 }
 
 app.timer('reconcileLifecycles', {
