@@ -170,9 +170,10 @@ describe(`fuzz (seed ${SEED}, replay with CHAOS_SEED=${SEED})`, () => {
       ['POST', (ws, id) => `/workspaces/${ws}/requests/${id}/review`, '{"approval":true,"decisionExplanation":"fuzz"}'],
       ['POST', (ws, id) => `/workspaces/${ws}/requests/${id}/revoke`, '{"reason":"fuzz"}'],
     ];
+    // An empty id is not hostile but another route: '/requests/' is the list, as the Functions host ignores a trailing slash.
     const hostileId = () =>
       random.pick([
-        encodeURIComponent(random.pick(HOSTILE)),
+        encodeURIComponent(random.pick(HOSTILE.filter((text) => text !== ''))),
         random.pick(['..', '.', '%2e%2e', '%2e%2e%2f' + fixtures.draft, '..%2f..%2fhealth', fixtures.draft + '%00', fixtures.draft + '%20', `${fixtures.draft}%2f..%2f${fixtures.inReview}`]),
       ]);
     for (let i = 0; i < 70; i++) {
