@@ -3,7 +3,7 @@
  * and nowhere else; local.settings.sample.json and the bicep app settings list the same names.
  */
 import { clamavCapacity, ClamdLimits, DEFENDER_CAPACITY, RECOMMENDED_CLAMD_LIMITS, ScanCapacity } from './domain/scanCapacity';
-import { AIRLOCK_SETTINGS_LIMITS, isWorkspaceId, settingBeyondDeployment } from './domain/workspace';
+import { AIRLOCK_SETTINGS_LIMITS, ALLOWABLE_FILE_TYPES, isWorkspaceId, settingBeyondDeployment } from './domain/workspace';
 
 export interface AirlockConfig {
   treId: string;
@@ -197,6 +197,11 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     .split(',')
     .map((type) => type.trim().toLowerCase())
     .filter(Boolean);
+  // A typo here would otherwise block every file of every new workspace with no word of why.
+  const unallowable = allowedFileTypes.filter((type) => !(ALLOWABLE_FILE_TYPES as readonly string[]).includes(type));
+  if (unallowable.length > 0) {
+    problems.push(`AIRLOCK_ALLOWED_FILE_TYPES names ${unallowable.map((type) => `'${type}'`).join(', ')}, which a workspace cannot allow; allowable types: ${ALLOWABLE_FILE_TYPES.join(', ')}`);
+  }
 
   // The defaults of every new workspace: settings an administrator could not set are refused here too.
   const maxFilesPerRequest = positiveInt('AIRLOCK_MAX_FILES', 50);

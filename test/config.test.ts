@@ -50,3 +50,10 @@ test('a default file count the request store cannot hold stops the start, with t
     `AIRLOCK_MAX_FILES is 1000, but a request can hold at most ${AIRLOCK_SETTINGS_LIMITS.maxFiles.max} files`,
   );
 });
+
+test('a default file type a workspace cannot allow stops the start, naming it: a typo must not block every file', () => {
+  expect(problemsOf({ AIRLOCK_SCANNER: 'none', AIRLOCK_ALLOWED_FILE_TYPES: 'csv, cvs,executable' })).toContain(
+    "AIRLOCK_ALLOWED_FILE_TYPES names 'cvs', 'executable', which a workspace cannot allow; allowable types: ",
+  );
+  expect(loadConfig({ ...base, AIRLOCK_SCANNER: 'none', AIRLOCK_ALLOWED_FILE_TYPES: ' CSV ,txt' }).allowedFileTypes).toEqual(['csv', 'txt']);
+});

@@ -90,7 +90,8 @@ export function eventOfAuditEntry(entry: AuditEntry, request: AirlockRequest, de
       title: request.title,
       status: statusAsOf(entry, log) ?? request.status,
       previousStatus: entry.fromStatus ?? null,
-      reason: explanation ?? message ?? request.statusMessage ?? null,
+      // Never the request's message: by publishing time it may tell of a later change.
+      reason: explanation ?? message ?? null,
       actor: entry.actor,
       requester: request.createdBy,
       auditSeq: entry.seq,

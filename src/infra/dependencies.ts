@@ -38,6 +38,8 @@ export interface Dependencies {
   mailer: Mailer;
   /** current time; tests may pin it */
   now(): Date;
+  /** Waits; tests replace it so that they never wait in real time. */
+  sleep(ms: number): Promise<void>;
   newId(): string;
 }
 
@@ -89,6 +91,7 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
       : new DisabledEventPublisher(),
     mailer: mailerFor(config.notifications.mail),
     now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     newId: () => randomUUID(),
   };
 }

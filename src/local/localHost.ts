@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../domain/stages';
 import { startAzurite, newAccountKey, RunningAzurite } from './azurite';
+import { DURABLE_CLOCK_RATE_SETTING, durableClock } from './durableClock';
 import { LocalDurableBackend } from './durableBackend';
 import { getDependencies } from '../infra/dependencies';
 import { ClamdScanner } from '../infra/scanning/clamdScanner';
@@ -100,6 +101,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   mkdirSync(dataDir, { recursive: true });
   const state = loadState(dataDir, options.workspaces ?? []);
   const eventWebhooks = parseWebhooks(process.env.AIRLOCK_WEBHOOKS);
+  const clock = durableClock(process.env[DURABLE_CLOCK_RATE_SETTING]);
 
   const azurite = await startAzurite({
     accounts: state.accountKeys,
@@ -117,7 +119,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     installFunctionsCore();
     // Registering reads no configuration, so the app can be loaded before the port is known.
     require('../index');
-    const durable = new LocalDurableBackend({ registrations, historyDir: join(dataDir, 'durable'), log });
+    const durable = new LocalDurableBackend({ registrations, historyDir: join(dataDir, 'durable'), log, now: clock.now, timerPollIntervalMs: clock.timerPollIntervalMs });
     let issuer: LocalIssuer | undefined;
     const eventsTopic = new LocalEventTopic({ key: state.eventsTopicKey, log, directory: join(dataDir, 'events') });
     const host = createHttpHost({

@@ -112,6 +112,7 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
       events: options.events ?? new DisabledEventPublisher(),
       mailer: options.mailer ?? new DisabledMailer(),
       now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       newId: () => randomUUID(),
     };
     setDependencies(deps);

@@ -2,9 +2,9 @@
  * The airlock's adapters held in memory, for handler tests that need neither Azurite nor a child
  * process: a request store and a workspace registry with the real contracts (etag-checked writes,
  * audit entries chained by the real auditChain helpers), stage storage as maps of blobs, an identity
- * that reads `Bearer <name>` as a person the test signed in, a clock that stands still, and a
- * Durable client that records what it is told. `installInMemoryDependencies` hands them to the
- * handlers through `setDependencies`.
+ * that reads `Bearer <name>` as a person the test signed in, a clock that stands still (a handler's
+ * sleep moves it on at once, so no test waits in real time), and a Durable client that records
+ * what it is told. `installInMemoryDependencies` hands them to the handlers through `setDependencies`.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -405,7 +405,7 @@ export class FakeDurableClient {
 // ---- all of them ----
 
 export const TEST_WORKSPACE = 'ws01';
-/** When everything happens: the clock stands still unless a test moves it. */
+/** When everything happens: the clock stands still unless a test moves it or a handler sleeps. */
 export const TEST_TIME = new Date('2030-01-02T03:04:05.000Z');
 
 export interface InMemoryAirlock {
@@ -455,6 +455,9 @@ export async function installInMemoryDependencies(options: { workspaces?: string
     events: new DisabledEventPublisher(),
     mailer: new DisabledMailer(),
     now,
+    sleep: async (ms) => {
+      time = new Date(time.getTime() + ms);
+    },
     // UUIDs, as the HTTP layer accepts only those as request ids; counted, so a run reads the same every time.
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
   };

@@ -36,13 +36,13 @@ export const revokeRequest = answering(
       });
     });
     const deps = await getDependencies();
-    const deadline = Date.now() + FILES_GONE_WAIT_MS;
+    const deadline = deps.now().getTime() + FILES_GONE_WAIT_MS;
     for (;;) {
       const stored = await deps.store.get(revoked.workspaceId, revoked.id);
       if (!stored) return json(200, withActions(caller, revoked));
       if (filesLocationOf(stored)?.stage !== 'approved') return json(200, withActions(caller, stored));
-      if (Date.now() >= deadline) return json(202, withActions(caller, stored));
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      if (deps.now().getTime() >= deadline) return json(202, withActions(caller, stored));
+      await deps.sleep(POLL_INTERVAL_MS);
     }
   },
 );

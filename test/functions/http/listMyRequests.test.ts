@@ -1,72 +1,44 @@
 /**
- * `GET /api/requests?airlock_manager=true`, the reviewer's queue, called as the host calls it against
- * a TableRequestStore on an embedded Azurite. The queue must offer exactly the requests `review`
- * would accept from the caller: a request they could not review is not waiting for them.
+ * `GET /api/requests?airlock_manager=true`, the reviewer's queue, on in-memory adapters. The queue
+ * must offer exactly the requests `review` would accept from the caller: a request they could not
+ * review is not waiting for them.
  */
-import { randomUUID } from 'node:crypto';
-import { HttpRequest, InvocationContext } from '@azure/functions';
-import { AirlockConfig } from '../../../src/config';
+import { epochSeconds } from '../../../src/domain/epochSeconds';
 import { authorize } from '../../../src/domain/permissions';
-import { AirlockRequest, newDraftRequest, withStatus } from '../../../src/domain/request';
+import { AirlockRequest } from '../../../src/domain/request';
 import { recordReview } from '../../../src/domain/review';
 import { Caller, UserRef } from '../../../src/domain/roles';
 import { listMyRequests } from '../../../src/functions/http/listMyRequests';
-import { Dependencies, setDependencies } from '../../../src/infra/dependencies';
-import { TokenValidator } from '../../../src/infra/identity/tokenValidator';
-import { TableRequestStore } from '../../../src/infra/tableRequestStore';
-import { newAccountKey, RunningAzurite, startAzurite } from '../../../src/local/azurite';
+import {
+  httpRequest,
+  inMemoryAirlockForEachTest,
+  invocationContext,
+  storedRequest,
+  TEST_WORKSPACE,
+} from '../../support/inMemoryDependencies';
 
-const WORKSPACE_ID = 'ws01';
 const RITA: UserRef = { id: 'rita', name: 'Rita Researcher' };
 const BOB: UserRef = { id: 'bob', name: 'Bob Manager' };
 const CAROL: UserRef = { id: 'carol', name: 'Carol Manager' };
-const asManager = (user: UserRef, ...more: Caller['roles']): Caller => ({ ...user, roles: ['AirlockManager', ...more], workspaceId: WORKSPACE_ID });
+const asManager = (user: UserRef, ...more: Caller['roles']): Caller => ({ ...user, roles: ['AirlockManager', ...more], workspaceId: TEST_WORKSPACE });
 
-let azurite: RunningAzurite;
-let store: TableRequestStore;
-/** Whoever the token of the next call names. */
-let signedIn: Caller;
-
-/** The handler reads only these; the rest of Dependencies stays out of this test on purpose. */
-type UsedDependencies = Pick<Dependencies, 'store' | 'identity' | 'now'> & { config: Pick<AirlockConfig, 'treId'> };
-
-beforeAll(async () => {
-  azurite = await startAzurite({ accounts: { airlockstate: newAccountKey() } });
-  // A table of its own, so that requests of other tests never stand in this queue.
-  store = await TableRequestStore.connect({ connectionString: azurite.connectionString('airlockstate'), tableName: 'queue' });
-  const identity: TokenValidator = { authenticate: async () => signedIn };
-  const used: UsedDependencies = { config: { treId: 'test' }, store, identity, now: () => new Date() };
-  setDependencies(used as Dependencies);
-});
-
-afterAll(async () => {
-  setDependencies(undefined);
-  await azurite?.close();
-});
+const session = inMemoryAirlockForEachTest();
 
 /** A request in review at its first submission, created by `creator`, after the given reviews. */
 async function inReview(title: string, creator: UserRef, reviews: { by: UserRef; decision: 'approved' }[] = []): Promise<AirlockRequest> {
-  const draft = newDraftRequest({ id: randomUUID(), workspaceId: WORKSPACE_ID, type: 'import', title, businessJustification: 'b', creator, now: 1 });
-  const submitted = withStatus(draft, {
-    to: 'submitted',
-    trigger: 'submit',
-    actor: creator,
-    now: 2,
-    changes: { files: [{ name: 'a.csv', size: 4, sha256: 'a'.repeat(64) }], reviewCycle: 1 },
-  });
-  let request = withStatus(submitted, { to: 'in_review', trigger: 'system', actor: creator, now: 3 });
+  const { store, deps } = session.airlock;
+  let request = await storedRequest(store, { status: 'in_review', creator, id: deps.newId(), title });
   // Two approvals are required, so one keeps the request in review.
   for (const { by, decision } of reviews) {
-    request = recordReview(request, { id: randomUUID(), reviewer: by, decision, decisionExplanation: 'fine', now: 4, requiredApprovals: 2 });
+    const reviewed = recordReview(request, { id: deps.newId(), reviewer: by, decision, decisionExplanation: 'fine', now: epochSeconds(deps.now()), requiredApprovals: 2 });
+    request = await store.replace(reviewed);
   }
-  return store.create(request);
+  return request;
 }
 
 async function queueOf(caller: Caller): Promise<string[]> {
-  signedIn = caller;
-  const request = new HttpRequest({ method: 'GET', url: 'http://127.0.0.1/api/requests?airlock_manager=true' });
-  const context = new InvocationContext({ functionName: 'listMyRequests', invocationId: randomUUID() });
-  const response = await listMyRequests(request, context);
+  const authorization = session.airlock.identity.signIn(caller.id, caller);
+  const response = await listMyRequests(httpRequest({ path: 'requests?airlock_manager=true', authorization }), invocationContext('listMyRequests'));
   expect(response.status).toBe(200);
   return (response.jsonBody as AirlockRequest[]).map((item) => item.title).sort();
 }
@@ -87,5 +59,5 @@ test('the queue holds what the caller may review: not their own request, nor one
 
 test('a researcher without the Airlock Manager role has no queue', async () => {
   await inReview('waiting', RITA);
-  expect(await queueOf({ ...CAROL, roles: ['WorkspaceResearcher'], workspaceId: WORKSPACE_ID })).toEqual([]);
+  expect(await queueOf({ ...CAROL, roles: ['WorkspaceResearcher'], workspaceId: TEST_WORKSPACE })).toEqual([]);
 });

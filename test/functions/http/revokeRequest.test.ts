@@ -59,6 +59,45 @@ test('the answer waits while the files are still in the approved stage', async (
   expect(readsSinceNotified).toBe(3);
 });
 
+test('when the workflow never moves the files, the answer after a minute is 202 with the request revoked and its files still approved', async () => {
+  await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
+  const clockBefore = session.airlock.deps.now().getTime();
+  const realBefore = performance.now();
+
+  const response = await revoke('mia');
+
+  expect(response.status).toBe(202);
+  const { airlockRequest } = response.jsonBody as { airlockRequest: AirlockRequest };
+  expect(airlockRequest).toMatchObject({ status: 'revoked', filesAt: { stage: 'approved', cycle: 1 } });
+  expect(airlockRequest).toEqual(await session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID));
+  // The handler waited its full minute on the test's clock, and not on the real one.
+  expect(session.airlock.deps.now().getTime() - clockBefore).toBeGreaterThanOrEqual(60_000);
+  expect(performance.now() - realBefore).toBeLessThan(1_000);
+});
+
+test('when the files leave after some seconds of polls, the answer is 200 as soon as they are gone', async () => {
+  await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
+  const clockBefore = session.airlock.deps.now().getTime();
+  session.airlock.durable.onRaiseEvent = () => {
+    session.airlock.store.afterGet = (workspaceId, id) => {
+      if (session.airlock.deps.now().getTime() - clockBefore >= 10_000) {
+        session.airlock.store.afterGet = undefined;
+        session.airlock.store.changeBehindTheHandler(workspaceId, id, movedToRejected);
+      }
+    };
+  };
+  const realBefore = performance.now();
+
+  const response = await revoke('mia');
+
+  expect(response.status).toBe(200);
+  expect((response.jsonBody as { airlockRequest: AirlockRequest }).airlockRequest).toMatchObject({ status: 'revoked', filesAt: { stage: 'rejected', cycle: 1 } });
+  const waited = session.airlock.deps.now().getTime() - clockBefore;
+  expect(waited).toBeGreaterThanOrEqual(10_000);
+  expect(waited).toBeLessThan(11_000);
+  expect(performance.now() - realBefore).toBeLessThan(1_000);
+});
+
 test('a researcher cannot revoke, even their own request', async () => {
   const approved = await storedRequest(session.airlock.store, { status: 'approved', id: REQUEST_ID });
 
