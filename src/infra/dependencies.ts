@@ -15,6 +15,7 @@ import { AirlockSettings, defaultAirlockSettings, Workspace } from '../domain/wo
 import { BlobStageStorage } from './blobStageStorage';
 import { CosmosRequestStore } from './cosmosRequestStore';
 import { CosmosWorkspaceRegistry } from './cosmosWorkspaceRegistry';
+import { EmptyRoleDirectory, WorkspaceRoleDirectory } from './identity/workspaceRoleDirectory';
 import { createTokenValidator, TokenValidator } from './identity/tokenValidator';
 import { RequestStore } from './requestStore';
 import { ClamavFileScanner } from './scanning/clamavFileScanner';
@@ -36,6 +37,8 @@ export interface Dependencies {
   scanner: MalwareScanner;
   events: EventPublisher;
   mailer: Mailer;
+  /** workspace roles of callers who present a core token */
+  roleDirectory: WorkspaceRoleDirectory;
   /** current time; tests may pin it */
   now(): Date;
   /** Waits; tests replace it so that they never wait in real time. */
@@ -90,6 +93,7 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
       ? new EventGridEventPublisher(config.eventsTopic.endpoint, config.eventsTopic.key ? { key: config.eventsTopic.key } : await managedIdentity(clientIdOf(config)))
       : new DisabledEventPublisher(),
     mailer: mailerFor(config.notifications.mail),
+    roleDirectory: new EmptyRoleDirectory(),
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     newId: () => randomUUID(),

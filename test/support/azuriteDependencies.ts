@@ -4,6 +4,7 @@
  * of the given workspaces, installed with `setDependencies` so activities and handlers use them
  * through `getDependencies()`.
  */
+import { EmptyRoleDirectory } from '../../src/infra/identity/workspaceRoleDirectory';
 import { DisabledEventPublisher } from '../../src/infra/events/disabledEventPublisher';
 import { EventPublisher } from '../../src/infra/events/eventPublisher';
 import { DisabledMailer } from '../../src/infra/mail/disabledMailer';
@@ -111,6 +112,7 @@ export async function startTestDependencies(options: TestDependenciesOptions = {
       scanner: new DisabledScanner(now),
       events: options.events ?? new DisabledEventPublisher(),
       mailer: options.mailer ?? new DisabledMailer(),
+      roleDirectory: new EmptyRoleDirectory(),
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       newId: () => randomUUID(),

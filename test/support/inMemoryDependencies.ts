@@ -17,7 +17,7 @@ import { ConflictError, NotFoundError, UnauthenticatedError } from '../../src/do
 import { auditOfCreation } from '../../src/domain/auditOfChange';
 import { epochSeconds } from '../../src/domain/epochSeconds';
 import { AirlockRequest, newDraftRequest, withStatus } from '../../src/domain/request';
-import { AIRLOCK_SYSTEM, Caller, UserRef, userRefOf } from '../../src/domain/roles';
+import { AIRLOCK_SYSTEM, Caller, UserRef, userRefOf, WorkspaceRole } from '../../src/domain/roles';
 import { RequestStatus } from '../../src/domain/status';
 import { TransitionTrigger } from '../../src/domain/transitions';
 import { ListQuery } from '../../src/domain/schemas';
@@ -27,6 +27,7 @@ import { assertNotAuditEntryId, chainEntries } from '../../src/infra/auditChain'
 import { Dependencies, ensureConfiguredWorkspaces, setDependencies } from '../../src/infra/dependencies';
 import { DisabledEventPublisher } from '../../src/infra/events/disabledEventPublisher';
 import { TokenValidator } from '../../src/infra/identity/tokenValidator';
+import { WorkspaceRoleDirectory } from '../../src/infra/identity/workspaceRoleDirectory';
 import { DisabledMailer } from '../../src/infra/mail/disabledMailer';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from '../../src/infra/requestStore';
 import { DisabledScanner } from '../../src/infra/scanning/disabledScanner';
@@ -36,6 +37,24 @@ import { ensureWorkspace, WorkspaceRegistry } from '../../src/infra/workspaceReg
 /** Stored documents are kept as JSON, so nothing a caller holds can change them behind the store's back. */
 function copyOf<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+// ---- role directory ----
+
+/** App role assignments held in memory: what Graph would answer for a core token's caller. */
+export class InMemoryRoleDirectory implements WorkspaceRoleDirectory {
+  private readonly grants = new Map<string, Map<string, WorkspaceRole[]>>();
+
+  grant(userId: string, workspaceId: string, ...roles: WorkspaceRole[]): void {
+    const byWorkspace = this.grants.get(userId) ?? new Map<string, WorkspaceRole[]>();
+    byWorkspace.set(workspaceId, [...new Set([...(byWorkspace.get(workspaceId) ?? []), ...roles])]);
+    this.grants.set(userId, byWorkspace);
+  }
+
+  async rolesOf(userId: string, workspaces: readonly Workspace[]): Promise<Map<string, WorkspaceRole[]>> {
+    const held = this.grants.get(userId) ?? new Map<string, WorkspaceRole[]>();
+    return new Map(workspaces.flatMap((workspace) => (held.get(workspace.id)?.length ? [[workspace.id, [...held.get(workspace.id)!]] as const] : [])));
+  }
 }
 
 // ---- request store ----
@@ -414,6 +433,8 @@ export interface InMemoryAirlock {
   workspaces: InMemoryWorkspaceRegistry;
   storage: InMemoryStageStorage;
   identity: InMemoryIdentity;
+  /** Role assignments as a core token's caller holds them (`grant`). */
+  roleDirectory: InMemoryRoleDirectory;
   durable: FakeDurableClient;
   /** Moves the clock the handlers see. */
   setTime(time: Date): void;
@@ -444,6 +465,7 @@ export async function installInMemoryDependencies(options: { workspaces?: string
   const workspaces = new InMemoryWorkspaceRegistry();
   const storage = new InMemoryStageStorage(config.treId);
   const identity = new InMemoryIdentity();
+  const roleDirectory = new InMemoryRoleDirectory();
   await ensureConfiguredWorkspaces(workspaces, config);
   const deps: Dependencies = {
     config,
@@ -454,6 +476,7 @@ export async function installInMemoryDependencies(options: { workspaces?: string
     scanner: new DisabledScanner(now),
     events: new DisabledEventPublisher(),
     mailer: new DisabledMailer(),
+    roleDirectory,
     now,
     sleep: async (ms) => {
       time = new Date(time.getTime() + ms);
@@ -468,6 +491,7 @@ export async function installInMemoryDependencies(options: { workspaces?: string
     workspaces,
     storage,
     identity,
+    roleDirectory,
     durable: new FakeDurableClient(),
     setTime: (next) => {
       time = next;
