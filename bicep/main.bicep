@@ -130,6 +130,9 @@ param requestUrlTemplate string = ''
 @description('Mail addresses alerted when an Event Grid delivery is dead-lettered or dropped (a scan verdict or notification that never arrived), or publishing airlock events fails. Empty: no alerts.')
 param alertEmailAddresses array = []
 
+@description('Origins allowed to call the airlock API from a browser, e.g. the TRE portal\'s when it is served from another host; [] (default) allows none.')
+param corsAllowedOrigins array = []
+
 @description('Tags for every resource.')
 param tags object = {}
 
@@ -357,6 +360,7 @@ module functionApp 'modules/functionApp.bicep' = {
     smtpUser: smtpUser
     smtpPassword: smtpPassword
     requestUrlTemplate: requestUrlTemplate
+    corsAllowedOrigins: corsAllowedOrigins
     tags: tags
   }
 }

@@ -172,6 +172,9 @@ param notificationRulesFile string = ''
 @description('AIRLOCK_REQUEST_URL_TEMPLATE: where a person opens a request, with {workspaceId} and {requestId}.')
 param requestUrlTemplate string = ''
 
+@description('Origins allowed to call the API from a browser (the TRE portal when it is served from another origin), e.g. [\'https://portal.example.org\']; [] allows none, [\'*\'] every origin. The platform answers the preflight; the local host reads the same list from AIRLOCK_CORS_ALLOWED_ORIGINS.')
+param corsAllowedOrigins array = []
+
 @description('Tags for the resources.')
 param tags object = {}
 
@@ -331,6 +334,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
+      // The portal sends its bearer token in a header, never a cookie: no credentials.
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
       appSettings: [
         // Host storage and Durable task hub, over Entra ID (no connection string, no key).
         {

@@ -9,6 +9,7 @@ import { Cookie, HttpRequest, HttpResponse, HttpResponseInit, InvocationContext 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CorsPolicy, preflightAnswer, responseCorsHeaders } from './corsPolicy';
 import type { LocalDurableBackend } from './durableBackend';
 import { DURABLE_RPC_BASE_PATH, handleDurableRpc } from './durableRpc';
 import { eventGridWebhookRoutes } from './eventGridDelivery';
@@ -40,6 +41,8 @@ export interface HttpHostOptions {
    * nobody knows: those endpoints then answer no one.
    */
   systemKey?: string;
+  /** Cross-origin access as the platform's CORS configuration grants it; undefined: none. */
+  cors?: CorsPolicy;
 }
 
 export interface HttpHost {
@@ -88,6 +91,12 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     const method = (req.method ?? 'GET').toUpperCase();
     res.on('finish', () => log(formatLogLine('info', `http: ${method} ${redactedForLog(req.url ?? '/', clientRpcSegment)} → ${res.statusCode} (${Date.now() - started} ms)`)));
     try {
+      if (options.cors) {
+        const request = { method, origin: req.headers.origin, requestedMethod: headerText(req.headers['access-control-request-method']), requestedHeaders: headerText(req.headers['access-control-request-headers']) };
+        const preflight = preflightAnswer(options.cors, request);
+        if (preflight) return send(res, preflight.status, preflight.headers, '');
+        for (const [name, value] of Object.entries(responseCorsHeaders(options.cors, request.origin))) res.setHeader(name, value as string);
+      }
       const body = await readBody(req, maxBodyBytes);
       if (body === 'tooLarge') return send(res, 413, jsonHeaders(), json({ detail: `request body exceeds ${maxBodyBytes} bytes` }));
       const url = new URL(req.url ?? '/', 'http://local-host.invalid');
@@ -291,6 +300,10 @@ function serializeCookie(cookie: Cookie): string {
   if (cookie.httpOnly) parts.push('HttpOnly');
   if (cookie.sameSite) parts.push(`SameSite=${cookie.sameSite}`);
   return parts.join('; ');
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function jsonHeaders(): OutgoingHttpHeaders {

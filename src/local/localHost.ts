@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../domain/stages';
 import { startAzurite, newAccountKey, RunningAzurite } from './azurite';
+import { CORS_ORIGINS_SETTING, parseCorsOrigins } from './corsPolicy';
 import { DURABLE_CLOCK_RATE_SETTING, durableClock } from './durableClock';
 import { LocalDurableBackend } from './durableBackend';
 import { getDependencies } from '../infra/dependencies';
@@ -102,6 +103,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const state = loadState(dataDir, options.workspaces ?? []);
   const eventWebhooks = parseWebhooks(process.env.AIRLOCK_WEBHOOKS);
   const clock = durableClock(process.env[DURABLE_CLOCK_RATE_SETTING]);
+  const cors = parseCorsOrigins(process.env[CORS_ORIGINS_SETTING]);
 
   const azurite = await startAzurite({
     accounts: state.accountKeys,
@@ -126,6 +128,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       registrations,
       durable,
       systemKey: state.systemKey,
+      cors,
       extraRoutes: [
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.jwks}`, handle: async () => jsonResult(issuer!.jwks()) },
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.openIdConfiguration}`, handle: async () => jsonResult(issuer!.openIdConfiguration()) },

@@ -17,7 +17,8 @@ import { bicepFiles, bicepParser, findProperties, propertyKey, propertyValue, re
 const FUNCTION_APP_MODULE = 'bicep/modules/functionApp.bicep';
 
 /** Read only by the local host (src/local, src/tools): may be in the sample, must not be in the Azure app settings. */
-const LOCAL_HOST_ONLY = ['PORT', 'AIRLOCK_DATA_DIR', 'AIRLOCK_LOCAL_WORKSPACES', 'AIRLOCK_WEBHOOKS'];
+// CORS in Azure is the platform's (siteConfig.cors), not an app setting the code reads.
+const LOCAL_HOST_ONLY = ['PORT', 'AIRLOCK_DATA_DIR', 'AIRLOCK_LOCAL_WORKSPACES', 'AIRLOCK_WEBHOOKS', 'AIRLOCK_CORS_ALLOWED_ORIGINS', 'AIRLOCK_LOCAL_DURABLE_CLOCK_RATE'];
 
 /** Settings of the Functions host and platform in the bicep app settings: not the code's to read. */
 const PLATFORM_SETTING = /^(AzureWebJobs\w*|APPLICATIONINSIGHTS_\w+|FUNCTIONS_\w+|WEBSITE_\w+)$/;

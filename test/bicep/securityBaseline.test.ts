@@ -102,4 +102,11 @@ describe('bicep security baseline', () => {
       expect(valueAt(body, 'properties.deadLetterWithResourceIdentity.identity.type')).toBe("'SystemAssigned'");
     }
   });
+
+  it('the Function App lets browsers call it only from the origins the deployment names, without credentials', () => {
+    const apps = settings('Microsoft.Web/sites', ['properties.siteConfig.cors.allowedOrigins', 'properties.siteConfig.cors.supportCredentials']);
+    expect(Object.values(apps)).toEqual([{ 'properties.siteConfig.cors.allowedOrigins': 'corsAllowedOrigins', 'properties.siteConfig.cors.supportCredentials': 'false' }]);
+    expect(readRepoFile('bicep/modules/functionApp.bicep')).toMatch(/^param corsAllowedOrigins array = \[\]$/m);
+    expect(readRepoFile('bicep/main.bicep')).toMatch(/^param corsAllowedOrigins array = \[\]$/m);
+  });
 });
