@@ -18,7 +18,7 @@ param treId string
 @description('Azure region for every resource. The scan-result topic must share the region of the in-progress accounts, so workspaces must use it too.')
 param location string = resourceGroup().location
 
-@description('Workspaces the airlock serves: [{ id, audience, displayName }], all three required. id: 3-63 letters, digits or \'-\'; audience: client id of the workspace app registration; displayName: non-empty, no \';\'. Becomes AIRLOCK_WORKSPACE_AUDIENCES and AIRLOCK_WORKSPACE_NAMES.')
+@description('Workspaces the airlock serves: [{ id, audience, displayName, scope? }], the first three required. id: 3-63 letters, digits or \'-\'; audience: client id of the workspace app registration; displayName: non-empty, no \';\'; scope (optional): the app\'s application ID URI when it is not api://<audience>, e.g. Azure TRE\'s api://<workspace suffix>. Becomes AIRLOCK_WORKSPACE_AUDIENCES, AIRLOCK_WORKSPACE_NAMES and AIRLOCK_WORKSPACE_SCOPES.')
 param workspaces array
 
 @description('Trusted token issuer(s), comma-separated (AIRLOCK_AUTH_ISSUER), e.g. https://login.microsoftonline.com/<tenant-id>/v2.0.')
@@ -337,6 +337,7 @@ module functionApp 'modules/functionApp.bicep' = {
     treId: suffix
     workspaceAudiences: join(map(workspaces, w => '${w.id}=${w.audience}'), ';')
     workspaceNames: join(map(workspaces, w => '${w.id}=${w.displayName}'), ';')
+    workspaceScopes: join(map(filter(workspaces, w => contains(w, 'scope')), w => '${w.id}=${w.scope}'), ';')
     authIssuer: authIssuer
     authJwksUri: authJwksUri
     coreAudience: coreAudience

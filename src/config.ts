@@ -4,6 +4,7 @@
  */
 import { clamavCapacity, ClamdLimits, DEFENDER_CAPACITY, RECOMMENDED_CLAMD_LIMITS, ScanCapacity } from './domain/scanCapacity';
 import { AIRLOCK_SETTINGS_LIMITS, ALLOWABLE_FILE_TYPES, isWorkspaceId, settingBeyondDeployment } from './domain/workspace';
+import { scopeIdProblem } from './domain/treWorkspace';
 
 export interface AirlockConfig {
   treId: string;
@@ -11,6 +12,11 @@ export interface AirlockConfig {
   workspaceAudiences: Record<string, string>;
   /** workspaceId → display name, for every workspace of `workspaceAudiences` (the id when none is configured) */
   workspaceDisplayNames: Record<string, string>;
+  /**
+   * workspaceId → the scope id (application ID URI) clients ask workspace tokens for, for the
+   * workspaces where it is not derived from the audience (`scopeIdOf` in domain/treWorkspace.ts).
+   */
+  workspaceScopes?: Record<string, string>;
   identity: { issuer: string[]; jwksUri: string; coreAudience: string };
   stateStore:
     | { kind: 'cosmos'; endpoint: string; key?: string; database: string; container: string }
@@ -28,6 +34,8 @@ export interface AirlockConfig {
   deploymentId: string;
   /** the Event Grid custom topic (CloudEvents schema) the airlock publishes to; undefined: events are not published */
   eventsTopic?: { endpoint: string; key?: string };
+  /** where the workspace roles of core-token callers come from (AIRLOCK_ROLE_DIRECTORY); undefined: none */
+  roleDirectory?: RoleDirectoryConfig;
   notifications: {
     /** path of a JSON rules file; undefined: the built-in rules */
     rulesFile?: string;
@@ -36,6 +44,15 @@ export interface AirlockConfig {
     requestUrlTemplate?: string;
   };
 }
+
+/**
+ * Who holds which workspace roles, for callers who present a core token (the portal's
+ * cross-workspace views): Microsoft Graph's app role assignments, as Azure TRE reads them; the
+ * grants the local token CLI recorded; or nobody (deny by default).
+ */
+export type RoleDirectoryConfig = { kind: 'graph'; endpoint: string } | { kind: 'local'; directory: string } | { kind: 'none' };
+
+export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
 
 export type MailConfig =
   | { kind: 'smtp'; host: string; port: number; secure: boolean; user?: string; password?: string; from: string }
@@ -108,6 +125,44 @@ function readWorkspaceDisplayNames(text: string | undefined, workspaceIds: strin
   return names;
 }
 
+/**
+ * `ws=api://ws-1a2b;...`: Azure TRE names a workspace app `api://<suffix>`, which no token carries
+ * (v2 tokens carry the client id), so where the scope differs from the audience it is configured.
+ */
+function readWorkspaceScopes(text: string | undefined, workspaceIds: string[], problems: string[]): Record<string, string> {
+  const scopes = parsePairs(text, '=');
+  for (const [id, scope] of Object.entries(scopes)) {
+    if (!workspaceIds.includes(id)) problems.push(`AIRLOCK_WORKSPACE_SCOPES names workspace '${id}', which AIRLOCK_WORKSPACE_AUDIENCES does not list`);
+    const problem = scopeIdProblem(scope);
+    if (problem) problems.push(`AIRLOCK_WORKSPACE_SCOPES: the scope of '${id}': ${problem}`);
+  }
+  return scopes;
+}
+
+/** `graph`, `local:<directory>` or `none` (the default); the Graph endpoint must be https, except on this machine. */
+function readRoleDirectory(setting: string | undefined, graphEndpoint: string | undefined, problems: string[]): RoleDirectoryConfig {
+  const value = setting?.trim() || 'none';
+  if (value === 'none') return { kind: 'none' };
+  if (value.startsWith('local:') && value.slice('local:'.length).trim()) return { kind: 'local', directory: value.slice('local:'.length).trim() };
+  if (value !== 'graph') {
+    problems.push(`AIRLOCK_ROLE_DIRECTORY must be 'graph', 'local:<directory>' or 'none' (got '${value}')`);
+    return { kind: 'none' };
+  }
+  const endpoint = (graphEndpoint?.trim() || DEFAULT_GRAPH_ENDPOINT).replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  const loopback = url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  // The managed identity's Graph token travels with every call: never in clear text off this machine.
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.pathname !== '/' || url.search) {
+    problems.push(`AIRLOCK_GRAPH_ENDPOINT must be the https origin of Microsoft Graph, such as ${DEFAULT_GRAPH_ENDPOINT} (got '${endpoint}')`);
+  }
+  return { kind: 'graph', endpoint };
+}
+
 export function loadConfig(env: Env = process.env): AirlockConfig {
   const problems: string[] = [];
   const required = (name: string): string => {
@@ -132,6 +187,7 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
   }
 
   const workspaceDisplayNames = readWorkspaceDisplayNames(env.AIRLOCK_WORKSPACE_NAMES, Object.keys(workspaceAudiences), problems);
+  const workspaceScopes = readWorkspaceScopes(env.AIRLOCK_WORKSPACE_SCOPES, Object.keys(workspaceAudiences), problems);
 
   const storeKind = env.AIRLOCK_STATE_STORE?.trim() || 'cosmos';
   let stateStore: AirlockConfig['stateStore'];
@@ -219,6 +275,7 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     treId,
     workspaceAudiences,
     workspaceDisplayNames,
+    workspaceScopes,
     identity: {
       issuer: required('AIRLOCK_AUTH_ISSUER').split(',').map((issuer) => issuer.trim()).filter(Boolean),
       jwksUri: required('AIRLOCK_AUTH_JWKS_URI'),
@@ -237,6 +294,7 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
   config.deploymentId = env.AIRLOCK_DEPLOYMENT_ID?.trim() || treId;
   const topicEndpoint = env.AIRLOCK_EVENTS_TOPIC_ENDPOINT?.trim();
   if (topicEndpoint) config.eventsTopic = { endpoint: topicEndpoint, key: env.AIRLOCK_EVENTS_TOPIC_KEY?.trim() || undefined };
+  config.roleDirectory = readRoleDirectory(env.AIRLOCK_ROLE_DIRECTORY, env.AIRLOCK_GRAPH_ENDPOINT, problems);
   const from = env.AIRLOCK_MAIL_FROM?.trim() || 'airlock@localhost';
   const mailKind = env.AIRLOCK_MAIL?.trim() || (env.AIRLOCK_SMTP_HOST ? 'smtp' : 'none');
   let mail: MailConfig;

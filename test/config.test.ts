@@ -57,3 +57,36 @@ test('a default file type a workspace cannot allow stops the start, naming it: a
   );
   expect(loadConfig({ ...base, AIRLOCK_SCANNER: 'none', AIRLOCK_ALLOWED_FILE_TYPES: ' CSV ,txt' }).allowedFileTypes).toEqual(['csv', 'txt']);
 });
+
+test('AIRLOCK_WORKSPACE_SCOPES: optional; states the scope id of the workspaces it names', () => {
+  expect(loadConfig(base).workspaceScopes).toEqual({});
+  const config = loadConfig({ ...base, AIRLOCK_WORKSPACE_AUDIENCES: 'ws01=api://ws01;ws02=api://ws02', AIRLOCK_WORKSPACE_SCOPES: 'ws02=api://mytre-ws-ws02' });
+  expect(config.workspaceScopes).toEqual({ ws02: 'api://mytre-ws-ws02' });
+});
+
+test('AIRLOCK_WORKSPACE_SCOPES naming an unknown workspace, or a scope that is not an application ID URI, stops the start', () => {
+  expect(problemsOf({ AIRLOCK_WORKSPACE_SCOPES: 'ws09=api://mytre-ws-ws09' })).toMatch(/AIRLOCK_WORKSPACE_SCOPES names workspace 'ws09', which AIRLOCK_WORKSPACE_AUDIENCES does not list/);
+  expect(problemsOf({ AIRLOCK_WORKSPACE_SCOPES: 'ws01=mytre-ws-ws01' })).toMatch(/the scope of 'ws01': 'mytre-ws-ws01' is neither a URI/);
+  expect(problemsOf({ AIRLOCK_WORKSPACE_SCOPES: 'ws01=api://mytre-ws-ws01/user_impersonation' })).toMatch(/ends with '\/user_impersonation'/);
+});
+
+test('AIRLOCK_ROLE_DIRECTORY: none by default (deny by default), graph (its endpoint overridable for national clouds), or local:<directory>', () => {
+  expect(loadConfig(base).roleDirectory).toEqual({ kind: 'none' });
+  expect(loadConfig({ ...base, AIRLOCK_ROLE_DIRECTORY: 'none' }).roleDirectory).toEqual({ kind: 'none' });
+  expect(loadConfig({ ...base, AIRLOCK_ROLE_DIRECTORY: 'graph' }).roleDirectory).toEqual({ kind: 'graph', endpoint: 'https://graph.microsoft.com' });
+  // Bicep's environment().graph ends in a slash.
+  expect(loadConfig({ ...base, AIRLOCK_ROLE_DIRECTORY: 'graph', AIRLOCK_GRAPH_ENDPOINT: 'https://graph.microsoft.us/' }).roleDirectory).toEqual({
+    kind: 'graph',
+    endpoint: 'https://graph.microsoft.us',
+  });
+  expect(loadConfig({ ...base, AIRLOCK_ROLE_DIRECTORY: 'local:/data/role-grants' }).roleDirectory).toEqual({ kind: 'local', directory: '/data/role-grants' });
+});
+
+test('an AIRLOCK_ROLE_DIRECTORY it does not know, or a Graph endpoint that would send its token in clear text, stops the start', () => {
+  expect(problemsOf({ AIRLOCK_ROLE_DIRECTORY: 'ldap' })).toContain("AIRLOCK_ROLE_DIRECTORY must be 'graph', 'local:<directory>' or 'none' (got 'ldap')");
+  expect(problemsOf({ AIRLOCK_ROLE_DIRECTORY: 'local:' })).toContain('AIRLOCK_ROLE_DIRECTORY must be');
+  expect(problemsOf({ AIRLOCK_ROLE_DIRECTORY: 'graph', AIRLOCK_GRAPH_ENDPOINT: 'http://graph.example.org' })).toContain('AIRLOCK_GRAPH_ENDPOINT must be the https origin');
+  expect(problemsOf({ AIRLOCK_ROLE_DIRECTORY: 'graph', AIRLOCK_GRAPH_ENDPOINT: 'https://graph.microsoft.com/v1.0' })).toContain('AIRLOCK_GRAPH_ENDPOINT must be the https origin');
+  // On this machine (a stand-in Graph), plain http is allowed.
+  expect(loadConfig({ ...base, AIRLOCK_ROLE_DIRECTORY: 'graph', AIRLOCK_GRAPH_ENDPOINT: 'http://127.0.0.1:8080' }).roleDirectory).toEqual({ kind: 'graph', endpoint: 'http://127.0.0.1:8080' });
+});

@@ -78,6 +78,9 @@ param workspaceAudiences string
 @description('AIRLOCK_WORKSPACE_NAMES: "workspaceId=Display Name;..." (may be empty).')
 param workspaceNames string = ''
 
+@description('AIRLOCK_WORKSPACE_SCOPES: "workspaceId=api://...;..." for workspaces whose scope is not derived from the audience (may be empty).')
+param workspaceScopes string = ''
+
 @description('AIRLOCK_AUTH_ISSUER: trusted token issuer(s), comma-separated.')
 param authIssuer string
 
@@ -379,6 +382,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: workspaceNames
         }
         {
+          name: 'AIRLOCK_WORKSPACE_SCOPES'
+          value: workspaceScopes
+        }
+        {
           name: 'AIRLOCK_AUTH_ISSUER'
           value: authIssuer
         }
@@ -389,6 +396,16 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AIRLOCK_CORE_AUDIENCE'
           value: coreAudience
+        }
+        {
+          // Workspace roles of core-token callers from Entra ID app role assignments. The identity needs the
+          // Graph application permission Directory.Read.All, which an administrator grants (docs/deploy.md).
+          name: 'AIRLOCK_ROLE_DIRECTORY'
+          value: 'graph'
+        }
+        {
+          name: 'AIRLOCK_GRAPH_ENDPOINT'
+          value: environment().graph
         }
         {
           name: 'AIRLOCK_STATE_STORE'

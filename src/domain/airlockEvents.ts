@@ -32,7 +32,7 @@ export interface AirlockEventData {
   /** the request's status after this event */
   status: RequestStatus;
   previousStatus: RequestStatus | null;
-  /** why: the status message, a reviewer's explanation, a scan verdict or a failure */
+  /** why: a reviewer's explanation, else the entry's status message (a failure or a block), else its progress message */
   reason: string | null;
   actor: UserRef;
   requester: UserRef;
@@ -74,8 +74,9 @@ export function statusAsOf(entry: AuditEntry, log: readonly AuditEntry[]): Reque
  */
 export function eventOfAuditEntry(entry: AuditEntry, request: AirlockRequest, deploymentId: string, log: readonly AuditEntry[] = []): AirlockCloudEvent {
   const type = AIRLOCK_EVENT_TYPES[entry.action as keyof typeof AIRLOCK_EVENT_TYPES] ?? 'Airlock.Request.StatusMessageChanged';
-  const explanation = typeof entry.detail?.explanation === 'string' ? entry.detail.explanation : undefined;
-  const message = typeof entry.detail?.statusMessage === 'string' ? entry.detail.statusMessage : undefined;
+  const text = (key: string) => (typeof entry.detail?.[key] === 'string' ? entry.detail[key] : undefined);
+  // Entries written before progress had its own field kept progress in `statusMessage`: still a reason.
+  const reason = text('explanation') ?? text('statusMessage') ?? text('progressMessage') ?? null;
   return {
     id: `${entry.requestId}:${entry.seq}`,
     source: eventSource(deploymentId),
@@ -90,8 +91,8 @@ export function eventOfAuditEntry(entry: AuditEntry, request: AirlockRequest, de
       title: request.title,
       status: statusAsOf(entry, log) ?? request.status,
       previousStatus: entry.fromStatus ?? null,
-      // Never the request's message: by publishing time it may tell of a later change.
-      reason: explanation ?? message ?? null,
+      // Never the request's messages: by publishing time they may tell of a later change.
+      reason,
       actor: entry.actor,
       requester: request.createdBy,
       auditSeq: entry.seq,

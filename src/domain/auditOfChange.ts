@@ -8,6 +8,9 @@ import { UserRef } from './roles';
 
 const filesOf = (request: AirlockRequest) => request.files.map(({ name, sha256 }) => (sha256 ? { name, sha256 } : { name }));
 
+/** Both messages, null when absent, so an entry says what the request said right after it (events take their reason from it). */
+const messagesOf = (request: AirlockRequest) => ({ statusMessage: request.statusMessage ?? null, progressMessage: request.progressMessage ?? null });
+
 export function auditOfChange(before: AirlockRequest, after: AirlockRequest): AuditDraft[] {
   const actor = after.updatedBy;
   const time = after.updatedWhen;
@@ -40,10 +43,10 @@ export function auditOfChange(before: AirlockRequest, after: AirlockRequest): Au
       fromStatus: before.status,
       toStatus: after.status,
       files: filesOf(after),
-      detail: { statusMessage: after.statusMessage ?? null },
+      detail: messagesOf(after),
     });
-  } else if (before.statusMessage !== after.statusMessage && drafts.length === 0) {
-    drafts.push({ action: 'status.message', actor, time, detail: { statusMessage: after.statusMessage ?? null } });
+  } else if ((before.statusMessage !== after.statusMessage || before.progressMessage !== after.progressMessage) && drafts.length === 0) {
+    drafts.push({ action: 'status.message', actor, time, detail: messagesOf(after) });
   }
   return drafts;
 }

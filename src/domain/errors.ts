@@ -10,9 +10,22 @@ export abstract class AirlockError extends Error {
   }
 }
 
-/** A body, a query or a path parameter is malformed, or the action is illegal in the current status. */
+/**
+ * The request cannot be carried out as asked: the action is not possible in the request's current
+ * status, or its files are not acceptable (names, count). A malformed body, query or path parameter
+ * is the subclass RequestValidationError.
+ */
 export class ValidationError extends AirlockError {
-  readonly httpStatus = 400;
+  readonly httpStatus: number = 400;
+}
+
+/**
+ * A body, a query string or a path parameter that is malformed: a missing or unknown field, a
+ * wrong type, a value out of range. 422, as Azure TRE's API (FastAPI) answers request validation
+ * errors, so its clients see the code they expect; the body stays our readable `{detail}`.
+ */
+export class RequestValidationError extends ValidationError {
+  override readonly httpStatus = 422;
 }
 
 /** A status change the transition table does not allow: typically a person's action on a request in the wrong status. */

@@ -1,8 +1,8 @@
-import { AirlockError, ForbiddenError, ValidationError } from './errors';
+import { AirlockError, ForbiddenError, NotFoundError, ValidationError } from './errors';
 import { AirlockRequest, filesLocationOf, isRequester } from './request';
 import { hasReviewedThisCycle } from './review';
 import { RequestVisibility } from './workspace';
-import { Caller, hasRole, WorkspaceRole } from './roles';
+import { Caller, CoreRole, hasRole, WORKSPACE_ROLES, WorkspaceRole } from './roles';
 import { FilesLocation, Stage, stageOfStatus } from './stages';
 import { requireTarget } from './transitions';
 
@@ -58,6 +58,96 @@ export function requireTreAdmin(caller: Caller, action: string): void {
   if (!canAdministerAirlock(caller)) throw new ForbiddenError(`Only a TRE administrator can ${action}`);
 }
 
+/**
+ * Who sees which workspace as Azure TRE shows it (`GET /api/workspaces`, `/workspaces/{id}`, its
+ * workspace services): a member, who holds a workspace role there, and a TRE administrator, who sees
+ * every workspace. A workspace token shows its holder's roles in its own workspace only; a core token
+ * carries none, so a member signed in to the TRE is known by the role directory (the workspace app's
+ * role assignments, as Azure TRE reads them from Microsoft Graph). The TRE-wide routes want a core
+ * token with a TRE role, as Azure TRE's do: an Entra sign-in without one is nobody in this TRE.
+ */
+export const WORKSPACE_ACCESS = {
+  /** Any one of these makes its holder a member who sees the workspace. */
+  memberRoles: WORKSPACE_ROLES,
+  /** With a core token: sees every workspace of the registry, with or without a role in it. */
+  seesEveryWorkspace: ['TREAdmin'],
+  /**
+   * With a core token: a TRE user, who may use the TRE-wide routes (scope ids, shared services,
+   * operations). Scope ids are answered for every workspace, as in Azure TRE, so a TRE user learns
+   * which workspaces exist; nobody else is told whether a workspace exists.
+   */
+  treUserRoles: ['TREUser', 'TREAdmin'],
+} as const satisfies { memberRoles: readonly WorkspaceRole[]; seesEveryWorkspace: readonly CoreRole[]; treUserRoles: readonly CoreRole[] };
+
+/** A workspace's roles, by workspace id, as the role directory gives them to a core token's caller. */
+export type DirectoryRoles = ReadonlyMap<string, readonly WorkspaceRole[]>;
+
+const isCoreToken = (caller: Caller): boolean => caller.workspaceId === undefined;
+
+/** A core token with TREUser or TREAdmin. */
+export function isTreUser(caller: Caller): boolean {
+  return isCoreToken(caller) && hasRole(caller, ...WORKSPACE_ACCESS.treUserRoles);
+}
+
+/** Throws a 403 naming `action` unless the caller presents a core token with a TRE role. */
+export function requireTreUser(caller: Caller, action: string): void {
+  if (isTreUser(caller)) return;
+  throw new ForbiddenError(
+    isCoreToken(caller)
+      ? `Only a TRE user (TREUser or TREAdmin) can ${action}`
+      : `Only a TRE user can ${action}, with a token for the TRE API rather than for workspace '${caller.workspaceId}'`,
+  );
+}
+
+/** Whether the role directory must be asked for the caller's workspace roles: a TRE user's core token, unless it already sees everything. */
+export function needsRoleDirectory(caller: Caller): boolean {
+  return isTreUser(caller) && !hasRole(caller, ...WORKSPACE_ACCESS.seesEveryWorkspace);
+}
+
+/** The caller's roles in the workspace: their workspace token's for its own workspace, the role directory's for a TRE user's core token. */
+export function rolesInWorkspace(caller: Caller, workspaceId: string, directory: DirectoryRoles = new Map()): WorkspaceRole[] {
+  const held: readonly string[] = isCoreToken(caller)
+    ? isTreUser(caller) ? directory.get(workspaceId) ?? [] : []
+    : caller.workspaceId === workspaceId ? caller.roles : [];
+  return WORKSPACE_ACCESS.memberRoles.filter((role) => held.includes(role));
+}
+
+export function canSeeWorkspace(caller: Caller, workspaceId: string, directory: DirectoryRoles = new Map()): boolean {
+  if (isCoreToken(caller) && hasRole(caller, ...WORKSPACE_ACCESS.seesEveryWorkspace)) return true;
+  return rolesInWorkspace(caller, workspaceId, directory).length > 0;
+}
+
+/** The workspaces of `workspaces` the caller sees, in their order. */
+export function visibleWorkspaces<W extends { id: string }>(caller: Caller, workspaces: readonly W[], directory: DirectoryRoles = new Map()): W[] {
+  return workspaces.filter((workspace) => canSeeWorkspace(caller, workspace.id, directory));
+}
+
+/**
+ * Why the caller may not read the workspace, or undefined when they may. `exists`: whether the
+ * registry knows it. A workspace that does not exist is a 404 only to a TRE user, who could learn
+ * that from its scope id anyway; anyone else gets the same 403 whether it exists or not.
+ */
+export function workspaceReadRefusal(caller: Caller, workspaceId: string, exists: boolean, directory: DirectoryRoles = new Map()): AirlockError | undefined {
+  if (exists && canSeeWorkspace(caller, workspaceId, directory)) return undefined;
+  const named = workspaceId.slice(0, 64);
+  if (!exists && isTreUser(caller)) return new NotFoundError(`Workspace '${named}' does not exist`);
+  if (!isCoreToken(caller) && caller.workspaceId !== workspaceId) {
+    return new ForbiddenError(`This token is for workspace '${caller.workspaceId}'; workspace '${named}' needs its own token, or a token for the TRE API`);
+  }
+  if (isCoreToken(caller) && !isTreUser(caller)) {
+    return new ForbiddenError(`Only a TRE user (TREUser or TREAdmin) with a role in workspace '${named}' can read it`);
+  }
+  return new ForbiddenError(
+    `You hold no role in workspace '${named}' (Workspace Owner, Workspace Researcher or Airlock Manager) and are not a TRE administrator`,
+  );
+}
+
+/** Throws the reason the caller may not read the workspace (see `workspaceReadRefusal`); `workspace` is the registry's, if any. */
+export function requireWorkspaceVisible<W>(caller: Caller, workspaceId: string, workspace: W | undefined, directory: DirectoryRoles = new Map()): asserts workspace is W {
+  const refusal = workspaceReadRefusal(caller, workspaceId, workspace !== undefined, directory);
+  if (refusal) throw refusal;
+}
+
 
 /**
  * Owners and Airlock Managers see every request of the workspace; a researcher sees their own, and
@@ -72,6 +162,36 @@ export function canView(caller: Caller, request?: AirlockRequest, visibility: Re
 /** Whether the caller's list must be narrowed to their own requests. */
 export function seesOnlyOwnRequests(caller: Caller, visibility: RequestVisibility): boolean {
   return visibility === 'own' && !hasRole(caller, 'WorkspaceOwner', 'AirlockManager');
+}
+
+// ---- the cross-workspace list, `GET /api/requests` ----
+
+/**
+ * Who may list across workspaces, and what each view shows. Anyone allowed sees their own requests;
+ * the manager view shows every request, of every status, of each workspace where the caller holds
+ * one of `managerRoles` (Azure TRE: the AirlockManager app role, tre-facts §3.4, §1.11).
+ */
+export const CROSS_WORKSPACE_LIST = {
+  managerRoles: ['AirlockManager'],
+  refusal: 'Only a TRE user (TREUser or TREAdmin) or a workspace member with an airlock role can list airlock requests',
+} as const satisfies { managerRoles: readonly WorkspaceRole[]; refusal: string };
+
+/** A TRE user's core token (as Azure TRE's `GET /api/requests` wants), or a workspace token with a workspace role. */
+export function canListAcrossWorkspaces(caller: Caller): boolean {
+  return isCoreToken(caller) ? isTreUser(caller) : hasRole(caller, ...WORKSPACE_ACCESS.memberRoles);
+}
+
+/**
+ * The caller as a member of each workspace whose requests the manager view shows, with their roles
+ * there (`rolesInWorkspace`: a workspace token speaks for its own workspace only; a TRE user's core
+ * token is known by the role directory). Each member carries the roles of its workspace, so
+ * `canReview` judges a request as that workspace's own routes would.
+ */
+export function managerViewMembers(caller: Caller, directory: DirectoryRoles = new Map()): Caller[] {
+  const candidates = isCoreToken(caller) ? [...directory.keys()] : [caller.workspaceId!];
+  return candidates
+    .map((workspaceId): Caller => ({ ...caller, roles: rolesInWorkspace(caller, workspaceId, directory), workspaceId }))
+    .filter((member) => hasRole(member, ...CROSS_WORKSPACE_LIST.managerRoles));
 }
 
 /** The requester, or a workspace owner, may act on the request's draft (DESIGN §8). */
@@ -189,7 +309,7 @@ export function linkGrantFor(caller: Caller, request: AirlockRequest): LinkGrant
     case 'blocked_by_scan':
     case 'failed':
       throw new ValidationError(
-        `Airlock request is in status '${request.status}'${request.statusMessage ? ` (${request.statusMessage})` : ''}; no link is issued`,
+        `Airlock request is in status '${request.status}'${request.statusMessage ?? request.progressMessage ? ` (${request.statusMessage ?? request.progressMessage})` : ''}; no link is issued`,
       );
   }
 }

@@ -3,6 +3,7 @@ import { UserRef } from './roles';
 import { FileScanResult } from './scan';
 import { FIRST_DRAFT, FilesLocation } from './stages';
 import { RequestStatus, RequestType } from './status';
+import { messagesFor, STATUSES_WITH_STATUS_MESSAGE } from './statusMessages';
 import { assertTransition, TransitionTrigger } from './transitions';
 
 export interface AirlockFile {
@@ -33,7 +34,7 @@ export interface HistoryItem {
   resourceVersion: number;
   updatedWhen: number;
   updatedBy: UserRef;
-  properties: { previousStatus: RequestStatus; status: RequestStatus; statusMessage?: string };
+  properties: { previousStatus: RequestStatus; status: RequestStatus; statusMessage?: string; progressMessage?: string };
 }
 
 /** The request document, with Azure TRE's field names (camelCase) and our `files[].sha256`. */
@@ -44,7 +45,10 @@ export interface AirlockRequest {
   title: string;
   businessJustification: string;
   status: RequestStatus;
+  /** Why the request failed or was blocked; only then (see statusMessages.ts). TRE's portal shows it as an error. */
   statusMessage?: string;
+  /** Anything else the airlock says about where the request is: scan passed, approvals so far, a reviewer's reason. */
+  progressMessage?: string;
   files: AirlockFile[];
   /** Per-file verdicts of the content checks and the malware scanner (absent before submit). */
   scanReport?: FileScanResult[];
@@ -108,7 +112,11 @@ export interface StatusChange {
   /** epoch seconds */
   now: number;
   trigger?: TransitionTrigger;
-  statusMessage?: string;
+  /**
+   * Why the request is where it is now. It becomes the statusMessage when `to` is a failure or a
+   * block, the progressMessage otherwise; without one the request has neither.
+   */
+  message?: string;
   /** Other fields that change in the same write (files, reviews). */
   changes?: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'scanReport' | 'reviewCycle' | 'filesAt'>>;
 }
@@ -119,10 +127,13 @@ export interface StatusChange {
  */
 export function withStatus(request: AirlockRequest, change: StatusChange): AirlockRequest {
   assertTransition(request.status, change.to, change.trigger);
-  const next: AirlockRequest = {
-    ...request,
+  const messages = messagesFor(change.to, change.message);
+  const { statusMessage: _statusMessage, progressMessage: _progressMessage, ...unchanged } = request;
+  return {
+    ...unchanged,
     ...change.changes,
     status: change.to,
+    ...messages,
     updatedBy: change.actor,
     updatedWhen: change.now,
     resourceVersion: request.resourceVersion + 1,
@@ -132,17 +143,10 @@ export function withStatus(request: AirlockRequest, change: StatusChange): Airlo
         resourceVersion: request.resourceVersion,
         updatedWhen: change.now,
         updatedBy: change.actor,
-        properties: {
-          previousStatus: request.status,
-          status: change.to,
-          ...(change.statusMessage ? { statusMessage: change.statusMessage } : {}),
-        },
+        properties: { previousStatus: request.status, status: change.to, ...messages },
       },
     ],
   };
-  if (change.statusMessage !== undefined) next.statusMessage = change.statusMessage;
-  else delete next.statusMessage;
-  return next;
 }
 
 /** The request with other fields changed and its status kept (e.g. files recorded at submit). */
@@ -150,9 +154,28 @@ export function withChanges(
   request: AirlockRequest,
   actor: UserRef,
   now: number,
-  changes: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'statusMessage' | 'scanReport' | 'filesAt'>>,
+  changes: Partial<Pick<AirlockRequest, 'files' | 'reviews' | 'progressMessage' | 'scanReport' | 'filesAt'>>,
 ): AirlockRequest {
   return { ...request, ...changes, updatedBy: actor, updatedWhen: now, resourceVersion: request.resourceVersion + 1 };
+}
+
+/** What the airlock says about the request now, whichever field holds it. */
+export function messageOf(request: Pick<AirlockRequest, 'statusMessage' | 'progressMessage'>): string | undefined {
+  return request.statusMessage ?? request.progressMessage;
+}
+
+/**
+ * A stored request document as this version reads it, whatever version wrote it. Documents written
+ * before `progressMessage` existed kept progress text ("no threats found", "approved by 1 of 2
+ * reviewers", "Rejected: ...") in `statusMessage`, which TRE's portal would show as an error: on a
+ * status that is not a failure or a block it is read as the progress message. The stores apply this
+ * to every document they read, so the next write stores the new shape; nothing is migrated in place.
+ * `history` is left as it was written: it records the past, and TRE's clients never read it.
+ */
+export function upgradeStoredRequest(document: AirlockRequest): AirlockRequest {
+  if (document.statusMessage === undefined || STATUSES_WITH_STATUS_MESSAGE.includes(document.status)) return document;
+  const { statusMessage, ...upgraded } = document;
+  return { ...upgraded, progressMessage: document.progressMessage ?? statusMessage };
 }
 
 /** Where the request's files of record are now; null once deleted. */

@@ -55,7 +55,7 @@ export function recordReview(request: AirlockRequest, input: ReviewInput): Airlo
     const still = input.requiredApprovals - approvalsThisCycle(request) - 1;
     return withChanges(request, input.reviewer, input.now, {
       reviews,
-      statusMessage: `approved by ${approvalsThisCycle(request) + 1} of ${input.requiredApprovals} reviewers; ${still} more approval${still === 1 ? '' : 's'} needed`,
+      progressMessage: `approved by ${approvalsThisCycle(request) + 1} of ${input.requiredApprovals} reviewers; ${still} more approval${still === 1 ? '' : 's'} needed`,
     });
   }
   return withStatus(request, {
@@ -63,7 +63,8 @@ export function recordReview(request: AirlockRequest, input: ReviewInput): Airlo
     trigger,
     actor: input.reviewer,
     now: input.now,
-    statusMessage: trigger === 'approve' ? undefined : `${trigger === 'reject' ? 'Rejected' : 'Changes requested'}: ${input.decisionExplanation}`,
+    // Kept as progress, not as an error: TRE's portal shows the explanation with the review.
+    message: trigger === 'approve' ? undefined : `${trigger === 'reject' ? 'Rejected' : 'Changes requested'}: ${input.decisionExplanation}`,
     changes: { reviews },
   });
 }

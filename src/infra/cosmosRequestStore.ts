@@ -24,7 +24,7 @@ import {
 } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
 import { AuditDraft, AuditEntry } from '../domain/audit';
-import { AirlockRequest } from '../domain/request';
+import { AirlockRequest, upgradeStoredRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
@@ -58,6 +58,8 @@ const AUDIT_ITEM_TYPE = 'audit';
 const MAX_BATCH_OPERATIONS = 100;
 /** Status of the operations of a failed batch that did not fail themselves. */
 const FAILED_DEPENDENCY = 424;
+/** Bounds the queries behind one page; a page still short after them ends with a token, so nothing is lost. */
+const MAX_QUERY_ROUNDS_PER_PAGE = 20;
 
 export class CosmosRequestStore implements RequestStore {
   private readonly container: Container;
@@ -241,13 +243,25 @@ export class CosmosRequestStore implements RequestStore {
     }
   }
 
+  /**
+   * Up to `pageSize` requests. Cosmos may answer a query with fewer items than asked while more
+   * match (a response holds at most 4 MB, and a query stops at its time and RU budget), so the page
+   * is topped up from where the service stopped until it is full or the matches end: a list without
+   * a page size must hold everything up to the cap, since its clients read no token.
+   */
   private async queryPage(spec: SqlQuerySpec, query: ListQuery, scope: Pick<FeedOptions, 'partitionKey'>): Promise<RequestPage> {
-    const options: FeedOptions = { ...scope, maxItemCount: query.pageSize };
-    if (query.continuationToken) options.continuationToken = query.continuationToken;
+    const items: AirlockRequest[] = [];
+    let continuationToken = query.continuationToken;
     try {
-      const page = await this.container.items.query<StoredItem>(spec, options).fetchNext();
-      const items = page.resources.map(fromStoredItem);
-      return page.continuationToken ? { items, continuationToken: page.continuationToken } : { items };
+      for (let round = 0; round < MAX_QUERY_ROUNDS_PER_PAGE; round++) {
+        const options: FeedOptions = { ...scope, maxItemCount: query.pageSize - items.length };
+        if (continuationToken) options.continuationToken = continuationToken;
+        const page = await this.container.items.query<StoredItem>(spec, options).fetchNext();
+        items.push(...page.resources.map(fromStoredItem));
+        continuationToken = page.continuationToken;
+        if (!continuationToken || items.length >= query.pageSize) break;
+      }
+      return continuationToken ? { items, continuationToken } : { items };
     } catch (error) {
       // Cosmos answers 400 to a token it cannot parse (the SDK does too, client-side); nothing else
       // in these queries comes from the caller, so a 400 with a token means the token.
@@ -321,7 +335,7 @@ function fromStoredItem(item: StoredItem): AirlockRequest {
   const etag = item._etag;
   for (const field of COSMOS_SYSTEM_FIELDS) delete document[field];
   if (typeof etag !== 'string') throw new DependencyError('request store unavailable: a stored request came back without an _etag');
-  return { ...(document as unknown as AirlockRequest), etag };
+  return upgradeStoredRequest({ ...(document as unknown as AirlockRequest), etag });
 }
 
 function withoutEtag(request: AirlockRequest): AirlockRequest {

@@ -15,7 +15,8 @@ import { AirlockSettings, defaultAirlockSettings, Workspace } from '../domain/wo
 import { BlobStageStorage } from './blobStageStorage';
 import { CosmosRequestStore } from './cosmosRequestStore';
 import { CosmosWorkspaceRegistry } from './cosmosWorkspaceRegistry';
-import { EmptyRoleDirectory, WorkspaceRoleDirectory } from './identity/workspaceRoleDirectory';
+import { roleDirectoryFor } from './identity/roleDirectoryFor';
+import { WorkspaceRoleDirectory } from './identity/workspaceRoleDirectory';
 import { createTokenValidator, TokenValidator } from './identity/tokenValidator';
 import { RequestStore } from './requestStore';
 import { ClamavFileScanner } from './scanning/clamavFileScanner';
@@ -93,7 +94,7 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
       ? new EventGridEventPublisher(config.eventsTopic.endpoint, config.eventsTopic.key ? { key: config.eventsTopic.key } : await managedIdentity(clientIdOf(config)))
       : new DisabledEventPublisher(),
     mailer: mailerFor(config.notifications.mail),
-    roleDirectory: new EmptyRoleDirectory(),
+    roleDirectory: await roleDirectoryFor(config.roleDirectory, () => managedIdentity(clientIdOf(config))),
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     newId: () => randomUUID(),

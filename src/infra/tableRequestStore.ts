@@ -14,7 +14,7 @@
  */
 import { odata, TableClient, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { AuditDraft, AuditEntry } from '../domain/audit';
-import { AirlockRequest } from '../domain/request';
+import { AirlockRequest, upgradeStoredRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
@@ -308,9 +308,9 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Airlock
   }
 }
 
-/** What a write returns: the document as stored (so it equals a later `get`) with its new etag. */
+/** What a write returns: the document as stored (so it equals a later `get`) with its new etag, read as this version reads documents. */
 function storedVersion(json: string, etag: string): AirlockRequest {
-  return { ...(JSON.parse(json) as AirlockRequest), etag };
+  return upgradeStoredRequest({ ...(JSON.parse(json) as AirlockRequest), etag });
 }
 
 function requireEtag(etag: string | undefined, id: string): string {

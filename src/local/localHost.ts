@@ -22,6 +22,7 @@ import { LocalTimers } from './timerTriggers';
 import { LOCAL_EVENT_TOPIC_PATH, LocalEventTopic, localEventSubscriptions, parseWebhooks } from './localEventTopic';
 import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
 import { errorText } from '../domain/errorText';
+import { localRoleGrantsDirectory } from '../infra/identity/localRoleDirectory';
 
 const STATE_ACCOUNT = 'airlockstate';
 const TRE_ID = 'local';
@@ -161,6 +162,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       AIRLOCK_REQUEST_URL_TEMPLATE: process.env.AIRLOCK_REQUEST_URL_TEMPLATE?.trim() || `${origin}/api/workspaces/{workspaceId}/requests/{requestId}`,
       AIRLOCK_EVENTS_TOPIC_ENDPOINT: `${origin}${LOCAL_EVENT_TOPIC_PATH}`,
       AIRLOCK_EVENTS_TOPIC_KEY: state.eventsTopicKey,
+      // The grants the token CLI records stand in for Entra ID's app role assignments; an explicit setting is kept.
+      AIRLOCK_ROLE_DIRECTORY: process.env.AIRLOCK_ROLE_DIRECTORY?.trim() || `local:${localRoleGrantsDirectory(dataDir)}`,
     });
     writeFileSync(
       join(dataDir, LOCAL_STATE_STORE_FILE),

@@ -4,7 +4,8 @@
  * Only the token goes to stdout, so `TOKEN=$(npm run -s token -- ...)` works.
  */
 import { parseArgs } from 'node:util';
-import { CORE_ROLES, WORKSPACE_ROLES, type Role } from '../domain/roles';
+import { CORE_ROLES, WORKSPACE_ROLES, type Role, type WorkspaceRole } from '../domain/roles';
+import { localRoleGrantsDirectory, recordLocalGrant } from '../infra/identity/localRoleDirectory';
 import { LOCAL_CORE_AUDIENCE, LocalIssuer, localWorkspaceAudience, readIssuerInfo, type MintRequest } from '../local/localIssuer';
 import { errorText } from '../domain/errorText';
 
@@ -23,6 +24,12 @@ Prints a bearer token signed by the local issuer (only the token, on stdout).
                          (need --workspace) or ${CORE_ROLES.join(', ')} (core token)
   --expires-in <seconds> lifetime                                         default: 3600
   --help                 this text
+
+A workspace token also records its roles as everything the user holds in that workspace
+(<data dir>/role-grants; the latest token minted for a user and workspace counts). The local
+host's role directory reads these grants for core tokens, as Azure reads Entra ID's app role
+assignments: e.g. GET /api/requests?airlock_manager=true lists the workspaces where the user was
+last minted an AirlockManager token.
 
 Environment: AIRLOCK_DATA_DIR (default ./.airlock); PORT, used for the issuer URL when
 the host has not written <data dir>/identity/issuer.json (default 7071).`;
@@ -114,7 +121,13 @@ async function mintToken(order: TokenOrder, env: NodeJS.ProcessEnv): Promise<str
   const issuer = await LocalIssuer.open(dataDir, await issuerUrl(dataDir, env));
   const { workspaceId, ...request } = order;
   const audience = workspaceId === undefined ? LOCAL_CORE_AUDIENCE : localWorkspaceAudience(workspaceId);
-  return issuer.mint({ ...request, audience });
+  const token = await issuer.mint({ ...request, audience });
+  if (workspaceId !== undefined) {
+    // What Entra ID's app role assignments are in Azure: the local host's role directory reads it for core tokens.
+    const roles = request.roles.filter((role): role is WorkspaceRole => isOneOf(role, WORKSPACE_ROLES));
+    await recordLocalGrant(localRoleGrantsDirectory(dataDir), { userId: request.subject, workspaceId, roles });
+  }
+  return token;
 }
 
 interface Output {

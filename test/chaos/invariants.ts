@@ -125,12 +125,12 @@ export class InvariantChecker {
       this.check(isSameOrSuccessor(ack.statusAfter, final), 2, record, `${ack.action} (${ack.detail ?? ''}) was acknowledged with '${ack.statusAfter}'; the request is now '${final}', which cannot follow it`);
     }
     if (record.expectedFinal) {
-      this.check(final === record.expectedFinal, 2, record, `the client's last acknowledged action leads to '${record.expectedFinal}'; the request is '${final}' (${request.statusMessage ?? 'no status message'})`);
+      this.check(final === record.expectedFinal, 2, record, `the client's last acknowledged action leads to '${record.expectedFinal}'; the request is '${final}' (${request.statusMessage ?? request.progressMessage ?? 'no message'})`);
     }
   }
 
   private notStuck(id: string, record: LifecycleRecord | undefined, request: any): void {
-    this.check(!TRANSIENT_STATUSES.includes(request.status), 2, record, `stuck in '${request.status}' after the storm quiesced (${request.statusMessage ?? 'no status message'})`, id);
+    this.check(!TRANSIENT_STATUSES.includes(request.status), 2, record, `stuck in '${request.status}' after the storm quiesced (${request.statusMessage ?? request.progressMessage ?? 'no message'})`, id);
     this.check(request.status !== 'failed', 2, record, `failed: ${request.statusMessage}`, id);
   }
 

@@ -29,12 +29,12 @@ const entryOf = (seq: number, draft: AuditDraft): AuditEntry => ({
 const LOG: AuditEntry[] = [
   entryOf(1, { action: 'request.created', actor: RITA, time: T, toStatus: 'draft' }),
   entryOf(2, { action: 'files.recorded', actor: RITA, time: T + 10, files: [{ name: 'a.csv' }] }),
-  entryOf(3, { action: 'status.changed', actor: RITA, time: T + 20, fromStatus: 'draft', toStatus: 'submitted', detail: { statusMessage: null } }),
+  entryOf(3, { action: 'status.changed', actor: RITA, time: T + 20, fromStatus: 'draft', toStatus: 'submitted', detail: { statusMessage: null, progressMessage: null } }),
   entryOf(4, { action: 'scan.recorded', actor: AIRLOCK_SYSTEM, time: T + 30, detail: { verdicts: ['a.csv: clamav clean'] } }),
-  entryOf(5, { action: 'status.changed', actor: AIRLOCK_SYSTEM, time: T + 40, fromStatus: 'submitted', toStatus: 'in_review', detail: { statusMessage: 'ready for review' } }),
+  entryOf(5, { action: 'status.changed', actor: AIRLOCK_SYSTEM, time: T + 40, fromStatus: 'submitted', toStatus: 'in_review', detail: { statusMessage: null, progressMessage: 'ready for review' } }),
   entryOf(6, { action: 'review.recorded', actor: MIA, time: T + 50, detail: { decision: 'approved', explanation: 'looks fine', cycle: 1 } }),
-  entryOf(7, { action: 'status.message', actor: AIRLOCK_SYSTEM, time: T + 55, detail: { statusMessage: 'approved by 1 of 2 reviewers' } }),
-  entryOf(8, { action: 'status.changed', actor: MIA, time: T + 60, fromStatus: 'in_review', toStatus: 'approval_in_progress', detail: { statusMessage: null } }),
+  entryOf(7, { action: 'status.message', actor: AIRLOCK_SYSTEM, time: T + 55, detail: { statusMessage: null, progressMessage: 'approved by 1 of 2 reviewers' } }),
+  entryOf(8, { action: 'status.changed', actor: MIA, time: T + 60, fromStatus: 'in_review', toStatus: 'approval_in_progress', detail: { statusMessage: null, progressMessage: null } }),
 ];
 
 describe('the envelope', () => {
@@ -117,20 +117,27 @@ describe('data.status: the status as of the entry', () => {
 
 describe('data.reason', () => {
   const withDetail = (detail: AuditEntry['detail']): AuditEntry => ({ ...LOG[5], detail });
-  const now = request({ status: 'in_review', statusMessage: 'the request says' });
+  const now = request({ status: 'in_review', statusMessage: 'the request says', progressMessage: 'the request says too' });
 
-  test("a reviewer's explanation comes first, then the entry's status message; never the request's, which may tell of a later change", () => {
-    expect(eventOfAuditEntry(withDetail({ explanation: 'looks fine', statusMessage: 'the entry says' }), now, 'd1').data.reason).toBe('looks fine');
-    expect(eventOfAuditEntry(withDetail({ statusMessage: 'the entry says' }), now, 'd1').data.reason).toBe('the entry says');
+  test("a reviewer's explanation comes first, then the entry's status message, then its progress message; never the request's, which may tell of a later change", () => {
+    const all = { explanation: 'looks fine', statusMessage: 'the entry failed', progressMessage: 'the entry progressed' };
+    expect(eventOfAuditEntry(withDetail(all), now, 'd1').data.reason).toBe('looks fine');
+    expect(eventOfAuditEntry(withDetail({ ...all, explanation: null }), now, 'd1').data.reason).toBe('the entry failed');
+    expect(eventOfAuditEntry(withDetail({ statusMessage: null, progressMessage: 'the entry progressed' }), now, 'd1').data.reason).toBe('the entry progressed');
     expect(eventOfAuditEntry(withDetail({ verdicts: ['a.csv: clamav clean'] }), now, 'd1').data.reason).toBeNull();
     expect(eventOfAuditEntry(withDetail(undefined), now, 'd1').data.reason).toBeNull();
     // A status change recorded with no message stays without one, whatever the request says by publishing time.
-    expect(eventOfAuditEntry(withDetail({ statusMessage: null }), now, 'd1').data.reason).toBeNull();
+    expect(eventOfAuditEntry(withDetail({ statusMessage: null, progressMessage: null }), now, 'd1').data.reason).toBeNull();
+  });
+
+  test('an entry written before progress had its own field gives its status message, progress or not', () => {
+    expect(eventOfAuditEntry(withDetail({ statusMessage: 'approved by 1 of 2 reviewers' }), now, 'd1').data.reason).toBe('approved by 1 of 2 reviewers');
   });
 
   test('only text counts as an explanation or a message', () => {
     expect(eventOfAuditEntry(withDetail({ explanation: 7, statusMessage: 'the entry says' }), now, 'd1').data.reason).toBe('the entry says');
     expect(eventOfAuditEntry(withDetail({ explanation: ['a'], statusMessage: false }), now, 'd1').data.reason).toBeNull();
+    expect(eventOfAuditEntry(withDetail({ statusMessage: 3, progressMessage: 'the entry progressed' }), now, 'd1').data.reason).toBe('the entry progressed');
   });
 
   test('null when nobody said why', () => {

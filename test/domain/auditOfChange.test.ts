@@ -48,7 +48,7 @@ describe('auditOfChange', () => {
     ];
     expect(auditOfChange(before, after)).toStrictEqual([
       { action: 'files.recorded', actor: RITA, time: T + 60, files },
-      { action: 'status.changed', actor: RITA, time: T + 60, fromStatus: 'draft', toStatus: 'submitted', files, detail: { statusMessage: null } },
+      { action: 'status.changed', actor: RITA, time: T + 60, fromStatus: 'draft', toStatus: 'submitted', files, detail: { statusMessage: null, progressMessage: null } },
     ]);
   });
 
@@ -72,9 +72,9 @@ describe('auditOfChange', () => {
     }
   });
 
-  test('a status change records from and to, the files of record and the new status message', () => {
+  test('a status change records from and to, the files of record and both new messages', () => {
     const submitted = { ...inReview(), status: 'submitted' as const };
-    const blocking = withStatus(submitted, { to: 'blocking_in_progress', actor: AIRLOCK_SYSTEM, now: T + 90, statusMessage: 'a.csv: Eicar-Test-Signature' });
+    const blocking = withStatus(submitted, { to: 'blocking_in_progress', actor: AIRLOCK_SYSTEM, now: T + 90, message: 'a.csv: Eicar-Test-Signature' });
     expect(auditOfChange(submitted, blocking)).toStrictEqual([
       {
         action: 'status.changed',
@@ -86,16 +86,18 @@ describe('auditOfChange', () => {
           { name: 'a.csv', sha256: 'a'.repeat(64) },
           { name: 'b.csv', sha256: 'b'.repeat(64) },
         ],
-        detail: { statusMessage: 'a.csv: Eicar-Test-Signature' },
+        detail: { statusMessage: 'a.csv: Eicar-Test-Signature', progressMessage: null },
       },
     ]);
+    const inReviewAfterScan = withStatus(submitted, { to: 'in_review', actor: AIRLOCK_SYSTEM, now: T + 90, message: 'no threats found in 2 files' });
+    expect(auditOfChange(submitted, inReviewAfterScan)[0].detail).toStrictEqual({ statusMessage: null, progressMessage: 'no threats found in 2 files' });
   });
 
   test('a status change that also changes the message records one status change, not a separate message', () => {
     const before = inReview({ status: 'blocking_in_progress', statusMessage: 'a.csv: Eicar-Test-Signature' });
     const after = withStatus(before, { to: 'blocked_by_scan', actor: AIRLOCK_SYSTEM, now: T + 100 });
     expect(auditOfChange(before, after)).toStrictEqual([
-      expect.objectContaining({ action: 'status.changed', fromStatus: 'blocking_in_progress', toStatus: 'blocked_by_scan', detail: { statusMessage: null } }),
+      expect.objectContaining({ action: 'status.changed', fromStatus: 'blocking_in_progress', toStatus: 'blocked_by_scan', detail: { statusMessage: null, progressMessage: null } }),
     ]);
   });
 
@@ -114,13 +116,13 @@ describe('auditOfChange', () => {
       detail: { decision: 'rejected', explanation: 'rejected by mia', cycle: 2 },
     });
     expect(drafts.map((d) => d.action)).toEqual(['review.recorded', 'status.changed']);
-    expect(drafts[1]).toMatchObject({ fromStatus: 'in_review', toStatus: 'rejection_in_progress', detail: { statusMessage: 'Rejected: rejected by mia' } });
+    expect(drafts[1]).toMatchObject({ fromStatus: 'in_review', toStatus: 'rejection_in_progress', detail: { statusMessage: null, progressMessage: 'Rejected: rejected by mia' } });
   });
 
-  test('an approval short of the quorum records the review only: its status message is not a separate entry', () => {
+  test('an approval short of the quorum records the review only: its progress message is not a separate entry', () => {
     const before = inReview();
     const after = recordReview(before, review(MIA, 'approved', T + 300, 2));
-    expect(after.statusMessage).toMatch(/1 more approval needed/);
+    expect(after.progressMessage).toMatch(/1 more approval needed/);
     expect(auditOfChange(before, after).map((d) => d.action)).toEqual(['review.recorded']);
   });
 
@@ -165,20 +167,22 @@ describe('auditOfChange', () => {
     expect(auditOfChange(before, withChanges(before, AIRLOCK_SYSTEM, T + 200, { scanReport: [] }))).toEqual([]);
   });
 
-  test('a status message that changes alone is recorded as such, and its removal as null', () => {
+  test('a progress message that changes alone is recorded as a message change, and its removal as null', () => {
     const before = inReview({ status: 'submitted' });
-    const waiting = withChanges(before, AIRLOCK_SYSTEM, T + 210, { statusMessage: 'waiting for a scan verdict' });
+    const waiting = withChanges(before, AIRLOCK_SYSTEM, T + 210, { progressMessage: 'waiting for a scan verdict' });
     expect(auditOfChange(before, waiting)).toStrictEqual([
-      { action: 'status.message', actor: AIRLOCK_SYSTEM, time: T + 210, detail: { statusMessage: 'waiting for a scan verdict' } },
+      { action: 'status.message', actor: AIRLOCK_SYSTEM, time: T + 210, detail: { statusMessage: null, progressMessage: 'waiting for a scan verdict' } },
     ]);
-    const cleared = withChanges(waiting, AIRLOCK_SYSTEM, T + 220, { statusMessage: undefined });
-    expect(auditOfChange(waiting, cleared)).toStrictEqual([{ action: 'status.message', actor: AIRLOCK_SYSTEM, time: T + 220, detail: { statusMessage: null } }]);
+    const cleared = withChanges(waiting, AIRLOCK_SYSTEM, T + 220, { progressMessage: undefined });
+    expect(auditOfChange(waiting, cleared)).toStrictEqual([
+      { action: 'status.message', actor: AIRLOCK_SYSTEM, time: T + 220, detail: { statusMessage: null, progressMessage: null } },
+    ]);
   });
 
-  test('a status message that changes with something else is not a separate entry', () => {
+  test('a message that changes with something else is not a separate entry', () => {
     const before = inReview({ status: 'submitted' });
     const after = withChanges(before, AIRLOCK_SYSTEM, T + 230, {
-      statusMessage: 'waiting for a scan verdict',
+      progressMessage: 'waiting for a scan verdict',
       scanReport: [{ name: 'a.csv', verdict: 'pending', engine: 'defender', details: '' }],
     });
     expect(auditOfChange(before, after).map((d) => d.action)).toEqual(['scan.recorded']);

@@ -5,7 +5,9 @@ import {
   IntegrityError,
   InvariantError,
   isAirlockError,
+  RequestValidationError,
   SubmissionChangedError,
+  ValidationError,
 } from '../../src/domain/errors';
 
 describe('the airlock error family', () => {
@@ -33,6 +35,15 @@ describe('the airlock error family', () => {
     expect(error).toBeInstanceOf(ConflictError);
     expect(error.httpStatus).toBe(409);
     expect(error.name).toBe('SubmissionChangedError');
+  });
+
+  test("malformed input is 422, as Azure TRE's API answers it; an action the request's state does not allow stays 400", () => {
+    const malformed = new RequestValidationError('body.type is required');
+
+    expect(malformed).toBeInstanceOf(ValidationError);
+    expect(malformed.httpStatus).toBe(422);
+    expect(malformed.name).toBe('RequestValidationError');
+    expect(new ValidationError('Request has no files').httpStatus).toBe(400);
   });
 
   test('an error from outside the family is not taken for one', () => {

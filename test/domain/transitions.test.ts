@@ -62,9 +62,10 @@ describe('withStatus', () => {
   });
 
   test('a status message is set by a change and cleared by the next one without one', () => {
-    const failed = withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now: 1, statusMessage: 'why' });
+    const failed = withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now: 1, message: 'why' });
     expect(failed.statusMessage).toBe('why');
     const submitted = withStatus(draft, { to: 'submitted', actor: AIRLOCK_SYSTEM, now: 1 });
     expect(submitted).not.toHaveProperty('statusMessage');
+    expect(submitted).not.toHaveProperty('progressMessage');
   });
 });

@@ -118,17 +118,17 @@ test.each([
   ['an unknown field', { ...DEFAULT_SETTINGS, quarantine: true }, 'body.quarantine is not a known field'],
   ['a visibility not offered', { ...DEFAULT_SETTINGS, requestVisibility: 'everyone' }, 'body.requestVisibility must be one of: own, workspace'],
   ['not an object', [DEFAULT_SETTINGS], 'body must be a JSON object'],
-])('PUT with %s answers 400 naming the field and changes nothing', async (_case, body, detail) => {
+])('PUT with %s answers 422 naming the field and changes nothing', async (_case, body, detail) => {
   const before = await readSettings();
   const put = await api.call('PUT', settingsPath, tokens.admin, body);
-  expect(put.status).toBe(400);
+  expect(put.status).toBe(422);
   expect(put.body.detail).toContain(detail);
   expect(await readSettings()).toEqual(before);
 });
 
-test('PUT of a body that is not JSON answers 400', async () => {
+test('PUT of a body that is not JSON answers 422', async () => {
   const put = await api.call('PUT', settingsPath, tokens.admin, '{"enabled": tru');
-  expect(put.status).toBe(400);
+  expect(put.status).toBe(422);
   expect(put.body.detail).toBe('body is not valid JSON');
 });
 

@@ -55,7 +55,8 @@ describe('two approvals required', () => {
     const id = await inReview();
     const first = await approve(id, t.bob);
     expect(first.status).toBe(200);
-    expect(first.body.airlockRequest).toMatchObject({ status: 'in_review', statusMessage: expect.stringContaining('1 of 2') });
+    expect(first.body.airlockRequest).toMatchObject({ status: 'in_review', progressMessage: expect.stringContaining('1 of 2') });
+    expect(first.body.airlockRequest).not.toHaveProperty('statusMessage');
     expect(first.body.allowedUserActions).not.toContain('review');
 
     const again = await approve(id, t.bob);
@@ -72,7 +73,9 @@ describe('two approvals required', () => {
     await approve(id, t.bob);
     const reject = await api.call('POST', `${base}/${id}/review`, t.carol, { approval: false, decisionExplanation: 'row-level data' });
     expect(reject.status).toBe(200);
-    expect((await api.waitForStatus(WS, id, t.alice, 'rejected')).statusMessage).toBe('Rejected: row-level data');
+    const rejected = await api.waitForStatus(WS, id, t.alice, 'rejected');
+    expect(rejected.progressMessage).toBe('Rejected: row-level data');
+    expect(rejected).not.toHaveProperty('statusMessage');
   });
 
   test('concurrent approvals from two managers: exactly the accepted reviews count', async () => {
@@ -93,7 +96,8 @@ describe('return for revision', () => {
     const id = await inReview({ 'table.csv': 'n\n3\n', 'notes.txt': 'draft notes' });
     const back = await api.call('POST', `${base}/${id}/review`, t.bob, { decision: 'changes_requested', decisionExplanation: 'suppress counts under 10' });
     expect(back.status).toBe(200);
-    expect(back.body.airlockRequest).toMatchObject({ status: 'changes_requested', statusMessage: 'Changes requested: suppress counts under 10' });
+    expect(back.body.airlockRequest).toMatchObject({ status: 'changes_requested', progressMessage: 'Changes requested: suppress counts under 10' });
+    expect(back.body.airlockRequest).not.toHaveProperty('statusMessage');
 
     const view = await api.call('GET', `${base}/${id}`, t.alice);
     expect(view.body.allowedUserActions).toEqual(['submit', 'cancel']);

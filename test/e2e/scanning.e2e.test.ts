@@ -114,7 +114,8 @@ describeWithClamd('ClamAV and the content checks', () => {
   test('clean files reach review with a scan report per file', async () => {
     const id = await submit(session, { 'results.csv': 'a,b\n1,2\n', 'figure.png': Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
     const request = await settled(session, id);
-    expect(request).toMatchObject({ status: 'in_review', statusMessage: 'no threats found in 2 files' });
+    expect(request).toMatchObject({ status: 'in_review', progressMessage: 'no threats found in 2 files' });
+    expect(request).not.toHaveProperty('statusMessage');
     expect(request.scanReport).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: 'results.csv', engine: 'clamav', verdict: 'clean', sha256: request.files.find((f: any) => f.name === 'results.csv').sha256 }),
@@ -154,7 +155,7 @@ describeWithClamd('ClamAV and the content checks', () => {
     const before = (await session.api.call('GET', settingsPath, admin)).body.workspace.airlock;
 
     const refused = await session.api.call('PUT', settingsPath, admin, { ...before, maxFileSizeMb: 51_200 });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(422);
     expect(refused.body.detail).toMatch(/^body\.maxFileSizeMb is 51200, but the malware scanner, ClamAV \(clamd MaxFileSize 64M.*can fully scan files of at most 64 MiB/);
     expect((await session.api.call('GET', settingsPath, admin)).body.workspace.airlock).toEqual(before);
 
@@ -234,7 +235,7 @@ describe('Defender for Storage verdicts through Event Grid', () => {
   test('"No threats found" → in review', async () => {
     const target = await awaitingDefender();
     await deliver(scanResult(target, { type: 'No threats found' }));
-    expect(await settled(session, target.id)).toMatchObject({ status: 'in_review', statusMessage: 'no threats found in 1 file' });
+    expect(await settled(session, target.id)).toMatchObject({ status: 'in_review', progressMessage: 'no threats found in 1 file' });
   });
 
   test('Malicious → blocked by scan, naming the malware, data quarantined', async () => {

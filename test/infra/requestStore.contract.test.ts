@@ -352,7 +352,7 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
           trigger,
           actor: step % 2 ? manager : alice,
           now: BASE_TIME + 2 + step,
-          statusMessage: `round ${step}: ${'please describe the variables in more detail; '.repeat(3)}`,
+          message: `round ${step}: ${'please describe the variables in more detail; '.repeat(3)}`,
         });
       }
       expect(request.history).toHaveLength(300);
@@ -368,6 +368,31 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       const replaced = await store.replace(withStatus(created, { to: 'cancelled', trigger: 'cancel', actor: alice, now: BASE_TIME + 1000 }));
       expect((await store.get(request.workspaceId, request.id))!.history).toHaveLength(301);
       expect(await store.get(request.workspaceId, request.id)).toEqual(replaced);
+    });
+
+    test('a document written before progress had its own field is read with its progress text as the progress message', async () => {
+      const workspaceId = randomUUID();
+      const progress = 'approved by 1 of 2 reviewers; 1 more approval needed';
+      const legacy: AirlockRequest = { ...inStatus(draft({ workspaceId }), 'in_review', BASE_TIME + 5), statusMessage: progress };
+      const blocked: AirlockRequest = { ...draft({ workspaceId }), status: 'blocked_by_scan', statusMessage: 'a.csv: Eicar-Test-Signature' };
+      const created = await store.create(legacy);
+      await store.create(blocked);
+
+      // Nothing is migrated in place: the body stays as written until the request is next written.
+      expect(await running.storedBody(workspaceId, legacy.id)).toMatchObject({ statusMessage: progress });
+      expect(await running.storedBody(workspaceId, legacy.id)).not.toHaveProperty('progressMessage');
+      // Every read, the write's own answer included, gives the shape TRE's portal can show without an error bar.
+      for (const read of [created, await store.get(workspaceId, legacy.id), await store.getById(legacy.id), (await store.list(workspaceId, listQuery())).items.find((item) => item.id === legacy.id)]) {
+        expect(read).toMatchObject({ status: 'in_review', progressMessage: progress });
+        expect(read).not.toHaveProperty('statusMessage');
+      }
+      // A block keeps its verdict as the status message.
+      expect(await store.get(workspaceId, blocked.id)).toMatchObject({ status: 'blocked_by_scan', statusMessage: 'a.csv: Eicar-Test-Signature' });
+
+      const replaced = await store.replace({ ...created, title: 'renamed' });
+      expect(await running.storedBody(workspaceId, legacy.id)).toMatchObject({ progressMessage: progress });
+      expect(await running.storedBody(workspaceId, legacy.id)).not.toHaveProperty('statusMessage');
+      expect(await store.get(workspaceId, legacy.id)).toEqual(replaced);
     });
   });
 

@@ -1,7 +1,7 @@
 import { app, InvocationContext } from '@azure/functions';
 import type { IncomingMessage } from 'node:http';
 import { createServer, Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -299,6 +299,8 @@ describe('accepted events kept on disk', () => {
     await second.start([{ name: 'webhook consumer', endpoint: consumer.url, validate: true }]);
     await waitFor(() => consumer.posts.length === 3, 'the three accepted events after the restart');
     expect(consumer.posts.map((post) => post.id)).toEqual(['req-j:1', 'req-j:2', 'req-j:3']);
+    // A post reaches the consumer before its 200 reaches the topic; only then is it taken.
+    await waitFor(() => readdirSync(directory).filter((name) => name.endsWith('.cursor')).map((name) => readFileSync(join(directory, name), 'utf8')).join() === '3', 'the three events recorded as taken');
     await second.close();
 
     // Everything was taken: the next start empties the journal, and delivers only what is new.

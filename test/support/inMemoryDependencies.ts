@@ -16,7 +16,7 @@ import { sameEtag } from '../../src/domain/etag';
 import { ConflictError, NotFoundError, UnauthenticatedError } from '../../src/domain/errors';
 import { auditOfCreation } from '../../src/domain/auditOfChange';
 import { epochSeconds } from '../../src/domain/epochSeconds';
-import { AirlockRequest, newDraftRequest, withStatus } from '../../src/domain/request';
+import { AirlockRequest, newDraftRequest, upgradeStoredRequest, withStatus } from '../../src/domain/request';
 import { AIRLOCK_SYSTEM, Caller, UserRef, userRefOf, WorkspaceRole } from '../../src/domain/roles';
 import { RequestStatus } from '../../src/domain/status';
 import { TransitionTrigger } from '../../src/domain/transitions';
@@ -37,6 +37,11 @@ import { ensureWorkspace, WorkspaceRegistry } from '../../src/infra/workspaceReg
 /** Stored documents are kept as JSON, so nothing a caller holds can change them behind the store's back. */
 function copyOf<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** A stored request as the real stores read it: a copy, in the shape this version reads (a test may store an older one). */
+function readCopyOf(document: AirlockRequest): AirlockRequest {
+  return upgradeStoredRequest(copyOf(document));
 }
 
 // ---- role directory ----
@@ -79,7 +84,7 @@ export class InMemoryRequestStore implements RequestStore {
 
   async get(workspaceId: string, id: string): Promise<AirlockRequest | undefined> {
     const stored = this.requests.get(keyOf(workspaceId, id));
-    const read = stored && copyOf(stored.document);
+    const read = stored && readCopyOf(stored.document);
     this.afterGet?.(workspaceId, id);
     return read;
   }
@@ -87,7 +92,7 @@ export class InMemoryRequestStore implements RequestStore {
   async getById(id: string): Promise<AirlockRequest | undefined> {
     const matches = [...this.requests.values()].filter((stored) => stored.document.id === id);
     if (matches.length > 1) throw new Error(`Airlock request ${id} is stored in ${matches.length} workspaces`);
-    return matches[0] && copyOf(matches[0].document);
+    return matches[0] && readCopyOf(matches[0].document);
   }
 
   async replace(request: AirlockRequest, audit: AuditDraft[] = []): Promise<AirlockRequest> {
@@ -134,7 +139,7 @@ export class InMemoryRequestStore implements RequestStore {
     const document: AirlockRequest = { ...copyOf(request), etag: this.nextEtag() };
     if (chained) document.auditHead = chained.head;
     this.requests.set(key, { document, entries: [...(stored?.entries ?? []), ...(chained?.entries ?? [])] });
-    return copyOf(document);
+    return readCopyOf(document);
   }
 
   private page(query: ListQuery, inScope: (request: AirlockRequest) => boolean): RequestPage {
@@ -147,7 +152,7 @@ export class InMemoryRequestStore implements RequestStore {
       .filter((request) => query.status === undefined || request.status === query.status)
       .filter((request) => query.creatorUserId === undefined || request.createdBy.id === query.creatorUserId)
       .sort((a, b) => direction * compare(a[query.orderBy], b[query.orderBy]) || compare(a.id, b.id));
-    const items = matches.slice(offset, offset + query.pageSize).map(copyOf);
+    const items = matches.slice(offset, offset + query.pageSize).map(readCopyOf);
     const next = offset + items.length;
     return next < matches.length ? { items, continuationToken: String(next) } : { items };
   }
@@ -536,6 +541,7 @@ const PATH_TO: Partial<Record<RequestStatus, { to: RequestStatus; trigger: Trans
     { to: 'approved', trigger: 'system' },
   ],
   cancelled: [{ to: 'cancelled', trigger: 'cancel' }],
+  blocked_by_scan: [{ to: 'submitted', trigger: 'submit' }, { to: 'blocking_in_progress', trigger: 'system' }, { to: 'blocked_by_scan', trigger: 'system' }],
 };
 
 /**
@@ -544,7 +550,7 @@ const PATH_TO: Partial<Record<RequestStatus, { to: RequestStatus; trigger: Trans
  */
 export async function storedRequest(
   store: RequestStore,
-  options: { status: RequestStatus; creator?: UserRef; id: string; title?: string },
+  options: { status: RequestStatus; creator?: UserRef; id: string; title?: string; workspaceId?: string },
 ): Promise<AirlockRequest> {
   const path = PATH_TO[options.status];
   if (!path) throw new Error(`storedRequest cannot reach '${options.status}'`);
@@ -552,7 +558,7 @@ export async function storedRequest(
   const createdWhen = epochSeconds(TEST_TIME) - 3_600;
   let request = newDraftRequest({
     id: options.id,
-    workspaceId: TEST_WORKSPACE,
+    workspaceId: options.workspaceId ?? TEST_WORKSPACE,
     type: 'import',
     title: options.title ?? 'Cohort extract',
     businessJustification: 'Needed for the approved study',

@@ -74,7 +74,7 @@ export function worstCaseRequest(workspaceId: string, options: WorstCase = {}): 
         properties: {
           previousStatus: 'in_review',
           status: 'changes_requested',
-          statusMessage: explained ? `Changes requested: ${longText(4000)}` : `approved by ${change} of ${approvals} reviewers; ${approvals - change} more approvals needed`,
+          progressMessage: explained ? `Changes requested: ${longText(4000)}` : `approved by ${change} of ${approvals} reviewers; ${approvals - change} more approvals needed`,
         },
       });
     }

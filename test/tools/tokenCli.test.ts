@@ -6,6 +6,8 @@ import { decodeJwt } from 'jose';
 import { createTokenValidator, type TokenValidator } from '../../src/infra/identity/tokenValidator';
 import { LOCAL_CORE_AUDIENCE, LocalIssuer, localWorkspaceAudience, signingKeyPath } from '../../src/local/localIssuer';
 import { writeIssuerInfo } from '../../src/tools/tokenCli';
+import { LocalFileRoleDirectory, localRoleGrantsDirectory } from '../../src/infra/identity/localRoleDirectory';
+import { defaultAirlockSettings, Workspace } from '../../src/domain/workspace';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const ISSUER = 'http://127.0.0.1:7999/local-issuer';
@@ -85,6 +87,21 @@ describe('token CLI', () => {
     } finally {
       await fs.rm(freshDir, { recursive: true, force: true });
     }
+  });
+
+  test("a workspace token records its roles as the user's grant there, which the local role directory reads; a core token records none", async () => {
+    const grants = new LocalFileRoleDirectory(localRoleGrantsDirectory(dataDir));
+    const airlock = defaultAirlockSettings({ maxFiles: 50, maxFileSizeMb: 1024, allowedFileTypes: ['csv'] });
+    const workspaces: Workspace[] = ['demo', 'ws02'].map((id) => ({ id, displayName: id, audience: localWorkspaceAudience(id), airlock, changes: [] }));
+    expect(Object.fromEntries(await grants.rolesOf('bob', workspaces))).toEqual({});
+
+    expect((await runCli(['--workspace', 'demo', '--user', 'bob', '--roles', 'AirlockManager,WorkspaceOwner'], { AIRLOCK_DATA_DIR: dataDir })).code).toBe(0);
+    expect((await runCli(['--user', 'bob', '--roles', 'TREUser'], { AIRLOCK_DATA_DIR: dataDir })).code).toBe(0);
+    expect(Object.fromEntries(await grants.rolesOf('bob', workspaces))).toEqual({ demo: ['WorkspaceOwner', 'AirlockManager'] });
+
+    // The latest token for the user and workspace says what they hold there.
+    expect((await runCli(['--workspace', 'demo', '--user', 'bob', '--roles', 'WorkspaceResearcher'], { AIRLOCK_DATA_DIR: dataDir })).code).toBe(0);
+    expect(Object.fromEntries(await grants.rolesOf('bob', workspaces))).toEqual({ demo: ['WorkspaceResearcher'] });
   });
 
   test('--help prints usage', async () => {

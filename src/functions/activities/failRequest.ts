@@ -22,7 +22,7 @@ export const failRequest: ActivityHandlerOf<typeof ACTIVITIES.failRequest> = asy
       context.warn(`request ${request.id} could not be marked failed from '${request.status}': ${input.statusMessage}`);
       return undefined;
     }
-    return withStatus(request, { to: 'failed', trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps.now()), statusMessage: input.statusMessage });
+    return withStatus(request, { to: 'failed', trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps.now()), message: input.statusMessage });
   });
   return stored.status;
 };

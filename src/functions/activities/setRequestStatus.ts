@@ -1,6 +1,6 @@
 import { epochSeconds } from '../../domain/epochSeconds';
 import { InvariantError } from '../../domain/errors';
-import { withStatus } from '../../domain/request';
+import { messageOf, withStatus } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { RequestStatus } from '../../domain/status';
 import { getDependencies } from '../../infra/dependencies';
@@ -12,6 +12,9 @@ export interface StatusInput {
   request: LifecycleInput;
   from: RequestStatus;
   to: RequestStatus;
+  /** Why: the domain files it as the status message (failure, block) or the progress message (anything else). */
+  message?: string;
+  /** The name `message` had before progress got its own field, in inputs an older version scheduled. */
   statusMessage?: string;
 }
 
@@ -23,9 +26,9 @@ export const setRequestStatus: ActivityHandlerOf<typeof ACTIVITIES.setRequestSta
     if (request.status !== input.from) {
       throw new InvariantError(`expected the request to be '${input.from}' before '${input.to}', but it is '${request.status}'`);
     }
-    // Finishing a move keeps the reason the person gave (a rejection's explanation) unless there is a new one.
-    const statusMessage = input.statusMessage ?? request.statusMessage;
-    return withStatus(request, { to: input.to, trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps.now()), statusMessage });
+    // Finishing a move keeps the reason given (a rejection's explanation, a scan verdict) unless there is a new one.
+    const message = input.message ?? input.statusMessage ?? messageOf(request);
+    return withStatus(request, { to: input.to, trigger: 'system', actor: AIRLOCK_SYSTEM, now: epochSeconds(deps.now()), message });
   });
   return stored.status;
 };

@@ -32,7 +32,7 @@ export const createRequest = answering(
       // The reconciler may have started it first (it starts the workflow of any request that has none).
       if ((await workflowStateOf(client, draft.id).catch(() => undefined))?.running) return json(201, withActions(caller, draft));
       // Without its workflow the draft could never move: record why, so nobody waits on it.
-      const failed = withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now, statusMessage: 'The airlock could not start processing this request; create a new one' });
+      const failed = withStatus(draft, { to: 'failed', actor: AIRLOCK_SYSTEM, now, message: 'The airlock could not start processing this request; create a new one' });
       await deps.store.replace(failed, auditOfChange(draft, failed));
       throw error;
     }

@@ -3,7 +3,7 @@
  * errors into responses with DESIGN §8's error shape `{detail}`.
  */
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { DependencyError, isAirlockError, ValidationError } from '../../domain/errors';
+import { DependencyError, isAirlockError, RequestValidationError } from '../../domain/errors';
 import { allowedUserActions } from '../../domain/permissions';
 import { AirlockRequest } from '../../domain/request';
 import { Caller } from '../../domain/roles';
@@ -13,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function requestIdParam(request: HttpRequest): string {
   const id = request.params.requestId ?? '';
-  if (!UUID.test(id)) throw new ValidationError(`requestId '${id.slice(0, 64)}' is not a valid request id (a UUID)`);
+  if (!UUID.test(id)) throw new RequestValidationError(`requestId '${id.slice(0, 64)}' is not a valid request id (a UUID)`);
   return id.toLowerCase();
 }
 
@@ -21,14 +21,14 @@ export function workspaceIdParam(request: HttpRequest): string {
   return request.params.workspaceId ?? '';
 }
 
-/** The JSON body, or a 400 that says it is not JSON. An empty body reads as `{}`. */
+/** The JSON body, or a 422 that says it is not JSON. An empty body reads as `{}`. */
 export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   const text = await request.text();
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);
   } catch {
-    throw new ValidationError('body is not valid JSON');
+    throw new RequestValidationError('body is not valid JSON');
   }
 }
 
@@ -40,13 +40,32 @@ export function queryObject(request: HttpRequest): Record<string, string> {
   return query;
 }
 
+/** A review VM of Azure TRE, keyed by its reviewer's user id: never made here (see reviewUserResource). */
+export interface ReviewUserResource {
+  workspaceId: string;
+  workspaceServiceId: string;
+  userResourceId: string;
+}
+
+/** A request as it goes over the wire, in every response that carries one. */
+export type AirlockRequestOnWire = AirlockRequest & { reviewUserResources: Record<string, ReviewUserResource> };
+
+/**
+ * The one mapping of a stored request to the wire. `reviewUserResources` is always `{}`: this
+ * airlock makes no review VMs, and TRE's portal reads the field as an object (`Object.keys`) when
+ * the workspace configures review VMs, so it must never be missing.
+ */
+export function requestOnWire(request: AirlockRequest): AirlockRequestOnWire {
+  return { ...request, reviewUserResources: {} };
+}
+
 export interface RequestWithActions {
-  airlockRequest: AirlockRequest;
+  airlockRequest: AirlockRequestOnWire;
   allowedUserActions: string[];
 }
 
 export function withActions(caller: Caller, request: AirlockRequest): RequestWithActions {
-  return { airlockRequest: request, allowedUserActions: allowedUserActions(caller, request) };
+  return { airlockRequest: requestOnWire(request), allowedUserActions: allowedUserActions(caller, request) };
 }
 
 export function json(status: number, body: unknown): HttpResponseInit {

@@ -8,8 +8,10 @@ import { recordAction } from './recordAction';
 import { airlockSettingsOf } from '../airlockSettings';
 
 /**
- * `{approval: bool, decisionExplanation}` as Azure TRE, or `{decision, decisionExplanation}` with
- * `changes_requested` too. Approvals count until the workspace's quorum is met.
+ * `{approval, decisionExplanation?}` as Azure TRE takes it (`approval` also in TRE's string forms
+ * such as "True"; see parseReview), or `{decision, decisionExplanation}` with `changes_requested`
+ * too. The body is read only once the caller may review this request. Approvals count until the
+ * workspace's quorum is met.
  */
 export const reviewRequest = answering(
   async (request: HttpRequest, client: df.DurableClient, _context: InvocationContext): Promise<HttpResponseInit> =>

@@ -26,7 +26,8 @@ export const revokeRequest = answering(
         trigger: 'revoke',
         actor: reviewer,
         now,
-        statusMessage: `Revoked: ${reason}`,
+        // Progress, not an error bar in TRE's portal: it shows the reason with the revoking review.
+        message: `Revoked: ${reason}`,
         changes: {
           reviews: [
             ...airlockRequest.reviews,

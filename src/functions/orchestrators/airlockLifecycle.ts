@@ -182,7 +182,8 @@ function* lifecycle(context: OrchestrationContext, request: LifecycleInput, prog
         const verdict = checks.outcome === 'threat' ? checks : yield* scanVerdict(context, request, files);
         if (verdict.outcome === 'timeout' || verdict.outcome === 'pending') throw new DependencyError(verdict.message);
         const next = verdict.outcome === 'threat' ? 'blocking_in_progress' : 'in_review';
-        yield* call(context, ACTIVITIES.setRequestStatus, { request, from: 'submitted', to: next, statusMessage: verdict.message });
+        // A threat's verdict becomes the status message; a clean scan's summary, the progress message.
+        yield* call(context, ACTIVITIES.setRequestStatus, { request, from: 'submitted', to: next, message: verdict.message });
         stored = yield* call(context, ACTIVITIES.readRequestStatus, request);
         break;
       }

@@ -24,8 +24,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-function setStatus(request: AirlockRequest, from: RequestStatus, to: RequestStatus, statusMessage?: string): Promise<RequestStatus> {
-  return setRequestStatus({ request: lifecycleInputOf(request), from, to, statusMessage }, activityContext('setRequestStatus'));
+function setStatus(request: AirlockRequest, from: RequestStatus, to: RequestStatus, message?: string): Promise<RequestStatus> {
+  return setRequestStatus({ request: lifecycleInputOf(request), from, to, message }, activityContext('setRequestStatus'));
 }
 
 async function stored(request: AirlockRequest): Promise<AirlockRequest | undefined> {
@@ -33,15 +33,16 @@ async function stored(request: AirlockRequest): Promise<AirlockRequest | undefin
 }
 
 describe('setRequestStatus', () => {
-  test('moves a submitted request into review, with the message and a history entry by the airlock', async () => {
+  test('moves a submitted request into review, with the message as progress and a history entry by the airlock', async () => {
     const request = await createStoredRequest(env.deps, { status: 'submitted' });
 
     await expect(setStatus(request, 'submitted', 'in_review', 'not scanned: scanning is disabled')).resolves.toBe('in_review');
 
     const after = await stored(request);
+    expect(after).not.toHaveProperty('statusMessage');
     expect(after).toMatchObject({
       status: 'in_review',
-      statusMessage: 'not scanned: scanning is disabled',
+      progressMessage: 'not scanned: scanning is disabled',
       updatedBy: AIRLOCK_SYSTEM,
       updatedWhen: NOW_SECONDS,
       resourceVersion: request.resourceVersion + 1,
@@ -52,9 +53,40 @@ describe('setRequestStatus', () => {
         resourceVersion: request.resourceVersion,
         updatedWhen: NOW_SECONDS,
         updatedBy: AIRLOCK_SYSTEM,
-        properties: { previousStatus: 'submitted', status: 'in_review', statusMessage: 'not scanned: scanning is disabled' },
+        properties: { previousStatus: 'submitted', status: 'in_review', progressMessage: 'not scanned: scanning is disabled' },
       },
     ]);
+  });
+
+  test("a block's verdict is the status message, and finishing the move keeps it", async () => {
+    const request = await createStoredRequest(env.deps, { status: 'submitted' });
+    await setStatus(request, 'submitted', 'blocking_in_progress', 'a.csv: Eicar-Test-Signature');
+    expect(await stored(request)).toMatchObject({ status: 'blocking_in_progress', statusMessage: 'a.csv: Eicar-Test-Signature' });
+
+    await setStatus(request, 'blocking_in_progress', 'blocked_by_scan');
+    const blocked = await stored(request);
+    expect(blocked).toMatchObject({ status: 'blocked_by_scan', statusMessage: 'a.csv: Eicar-Test-Signature' });
+    expect(blocked).not.toHaveProperty('progressMessage');
+  });
+
+  test("finishing a rejection keeps the reviewer's reason as progress, never as an error", async () => {
+    const created = await createStoredRequest(env.deps, { status: 'rejection_in_progress' });
+    const request = await env.deps.store.replace({ ...created, progressMessage: 'Rejected: row-level data' });
+
+    await setStatus(request, 'rejection_in_progress', 'rejected');
+
+    const rejected = await stored(request);
+    expect(rejected).toMatchObject({ status: 'rejected', progressMessage: 'Rejected: row-level data' });
+    expect(rejected).not.toHaveProperty('statusMessage');
+  });
+
+  test('an input scheduled by the version before progress had its own field still gives its message', async () => {
+    const request = await createStoredRequest(env.deps, { status: 'submitted' });
+    await setRequestStatus(
+      { request: lifecycleInputOf(request), from: 'submitted', to: 'blocking_in_progress', statusMessage: 'a.csv: Eicar-Test-Signature' },
+      activityContext('setRequestStatus'),
+    );
+    expect(await stored(request)).toMatchObject({ status: 'blocking_in_progress', statusMessage: 'a.csv: Eicar-Test-Signature' });
   });
 
   test('running it again once the request is in the target status changes nothing', async () => {

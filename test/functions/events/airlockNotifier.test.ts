@@ -13,7 +13,7 @@ import { SMTPServer } from 'smtp-server';
 import { AuditDraft, AuditEntry } from '../../../src/domain/audit';
 import { auditOfChange, auditOfCreation } from '../../../src/domain/auditOfChange';
 import { AirlockCloudEvent, eventOfAuditEntry } from '../../../src/domain/airlockEvents';
-import { AirlockFile, AirlockRequest, newDraftRequest, withStatus } from '../../../src/domain/request';
+import { AirlockFile, AirlockRequest, messageOf, newDraftRequest, withStatus } from '../../../src/domain/request';
 import { recordReview } from '../../../src/domain/review';
 import { AIRLOCK_SYSTEM, UserRef } from '../../../src/domain/roles';
 import { ReviewDecisionInput } from '../../../src/domain/schemas';
@@ -146,11 +146,9 @@ class RequestStory {
     return this.change((request) => withStatus(request, { to: 'submitted', trigger: 'submit', actor: this.requester, now: this.tick(), changes: { files: FILES } }));
   }
 
-  /** As setRequestStatus moves it: the status message kept unless a new one is given. */
-  system(to: RequestStatus, statusMessage?: string): this {
-    return this.change((request) =>
-      withStatus(request, { to, trigger: 'system', actor: AIRLOCK_SYSTEM, now: this.tick(), statusMessage: statusMessage ?? request.statusMessage }),
-    );
+  /** As setRequestStatus moves it: the message kept unless a new one is given. */
+  system(to: RequestStatus, message?: string): this {
+    return this.change((request) => withStatus(request, { to, trigger: 'system', actor: AIRLOCK_SYSTEM, now: this.tick(), message: message ?? messageOf(request) }));
   }
 
   review(decision: ReviewDecisionInput, explanation: string): this {
@@ -171,7 +169,7 @@ class RequestStory {
         trigger: 'revoke',
         actor: MIA,
         now: this.tick(),
-        statusMessage: `Revoked: ${reason}`,
+        message: `Revoked: ${reason}`,
         changes: { reviews: [...request.reviews, { id: randomUUID(), reviewer: MIA, dateCreated: this.clock, reviewDecision: 'revoked', decisionExplanation: reason }] },
       }),
     );
@@ -271,6 +269,14 @@ test('an import approved: the requester hears of each step, the airlock managers
   // The message id names the event (request and audit number) and the rule: a retry is recognisable.
   const approvedEvent = story.events[story.events.length - 1];
   expect(approved.headers['message-id']).toBe(`<${story.id}.${approvedEvent.data.auditSeq}.rule-5@test.airlock>`);
+});
+
+test('scanning off: the review-needed mail says the files were not scanned, although the request shows no error', async () => {
+  const story = new RequestStory('import', RITA).submit().system('in_review', 'not scanned: scanning is disabled');
+  await deliver(story.events);
+
+  expect(mailWithSubject('review needed').text).toContain('Reason:    not scanned: scanning is disabled');
+  expect(story.events.at(-1)!.data.detail).toEqual({ statusMessage: null, progressMessage: 'not scanned: scanning is disabled' });
 });
 
 test('an export rejected: the reviewer’s explanation is in the mail', async () => {

@@ -48,7 +48,8 @@ test('a researcher creates a draft: it is stored with its creation in the audit 
   });
   expect(allowedUserActions).toEqual(['submit', 'cancel']);
   const stored = await session.airlock.store.get(TEST_WORKSPACE, airlockRequest.id);
-  expect(stored).toEqual(airlockRequest);
+  // The stored request as it is, and Azure TRE's empty review-VM map, which is not stored (facts §3.2).
+  expect(airlockRequest).toEqual({ ...stored, reviewUserResources: {} });
   const audit = await session.airlock.store.listAudit(TEST_WORKSPACE, airlockRequest.id);
   expect(audit.map((entry) => entry.action)).toEqual(['request.created']);
   expect(verifyChain(audit, stored?.auditHead).verified).toBe(true);
@@ -76,12 +77,38 @@ test('in a workspace with the airlock switched off, nothing can be created', asy
   expect(await storedRequests()).toEqual([]);
 });
 
-test('a body without a title is refused with the reason', async () => {
-  const response = await create('rita', { type: 'import', businessJustification: 'b' });
+test("a body without a title, as Azure TRE's own e2e test sends it, creates a request with TRE's default title", async () => {
+  const response = await create('rita', { type: 'import', businessJustification: 'some business justification' });
 
-  expect(response.status).toBe(400);
-  expect((response.jsonBody as { detail: string }).detail).toMatch(/title/);
+  expect(response.status).toBe(201);
+  const { airlockRequest } = response.jsonBody as { airlockRequest: AirlockRequest };
+  expect(airlockRequest).toMatchObject({ type: 'import', status: 'draft', title: 'Airlock Request', businessJustification: 'some business justification' });
+  expect(await storedRequests()).toEqual([expect.objectContaining({ id: airlockRequest.id, title: 'Airlock Request' })]);
+});
+
+test("a body with only a type gets TRE's default justification too", async () => {
+  const response = await create('rita', { type: 'export' });
+
+  expect(response.status).toBe(201);
+  expect((response.jsonBody as { airlockRequest: AirlockRequest }).airlockRequest).toMatchObject({
+    type: 'export',
+    title: 'Airlock Request',
+    businessJustification: 'Business Justifications',
+  });
+});
+
+test.each([
+  ['a blank title', { type: 'import', title: '  ', businessJustification: 'b' }, 'body.title must not be empty'],
+  ['a misspelt field', { type: 'import', titel: 'Cohort' }, 'body.titel is not a known field'],
+  ['no type', { title: 'Cohort', businessJustification: 'b' }, 'body.type is required'],
+  ['a JSON string instead of an object', 'import', 'body must be a JSON object'],
+])('%s is refused with 422 and the reason, and nothing is stored or started', async (_case, body, detail) => {
+  const response = await create('rita', body);
+
+  expect(response.status).toBe(422);
+  expect(response.jsonBody).toEqual({ detail });
   expect(await storedRequests()).toEqual([]);
+  expect(session.airlock.durable.started).toEqual([]);
 });
 
 test('when the workflow cannot be started, the caller gets a 503 and the stored draft says it failed', async () => {

