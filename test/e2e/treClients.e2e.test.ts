@@ -327,4 +327,52 @@ describe('the TRE portal', () => {
     expect([...statuses]).toEqual(expect.arrayContaining(['draft', 'approved']));
     expect(asManager.body.map((request: any) => request.id)).toContain(draft.body.airlockRequest.id);
   }, 120_000);
+
+  test("what the portal shows for what it does not know: a second approval still needed, and changes requested", async () => {
+    const admin = await token('treAdmin', 'core');
+    const settingsPath = `/workspaces/${ws}/airlock-settings`;
+    const before = (await cli('GET', settingsPath, admin)).body.workspace.airlock;
+    expect((await cli('PUT', settingsPath, admin, { ...before, requiredApprovals: 2 })).status).toBe(200);
+    try {
+      const researcher = await token('researcher');
+      const submitted = async (title: string): Promise<string> => {
+        const created = await portal('POST', `workspaces/${ws}/requests`, researcher, { type: 'import', title, businessJustification: 'two reviewers' });
+        const id = created.body.airlockRequest.id;
+        const link = await portal('GET', `workspaces/${ws}/requests/${id}/link`, researcher);
+        expect(await uploadToContainer(link.body.containerUrl, 'table.csv', 'a,b\n1,2\n')).toBe(201);
+        expect((await portal('POST', `workspaces/${ws}/requests/${id}/submit`, researcher)).status).toBe(200);
+        await waitForStatus(id, 'in_review');
+        return id;
+      };
+
+      // One of two approvals: still in review, no red bar, the next manager is offered "Review".
+      const twoApprovals = await submitted('needs two approvals');
+      expect((await portal('POST', `workspaces/${ws}/requests/${twoApprovals}/review`, await token('manager'), { approval: true, decisionExplanation: 'fine by me' })).status).toBe(200);
+      const halfway = await portal('GET', `workspaces/${ws}/requests/${twoApprovals}`, await token('otherManager'));
+      expect(halfway.body.airlockRequest).toMatchObject({ status: 'in_review', reviews: [expect.objectContaining({ reviewDecision: 'approved', decisionExplanation: 'fine by me' })] });
+      expect(halfway.body.airlockRequest.statusMessage ?? null).toBeNull();
+      expect(halfway.body.airlockRequest.progressMessage).toMatch(/1 of 2/);
+      expect(halfway.body.allowedUserActions).toContain('review');
+      // The first manager is not offered a second review of the same submission.
+      expect((await portal('GET', `workspaces/${ws}/requests/${twoApprovals}`, await token('manager'))).body.allowedUserActions).not.toContain('review');
+      expect((await portal('POST', `workspaces/${ws}/requests/${twoApprovals}/review`, await token('otherManager'), { approval: true, decisionExplanation: 'agreed' })).status).toBe(200);
+      await waitForStatus(twoApprovals, 'approved');
+
+      // Changes requested: no red bar, the explanation among the reviews, the requester offered Submit and Cancel.
+      const changes = await submitted('needs changes');
+      const requested = await cli('POST', `/workspaces/${ws}/requests/${changes}/review`, await token('manager'), { decision: 'changes_requested', decisionExplanation: 'drop column b' });
+      expect(requested.status).toBe(200);
+      const returned = await waitForStatus(changes, 'changes_requested');
+      expect(returned.statusMessage ?? null).toBeNull();
+      const asPortalSeesIt = await portal('GET', `workspaces/${ws}/requests/${changes}`, researcher);
+      expect(asPortalSeesIt.body.airlockRequest.reviews.at(-1)).toMatchObject({ reviewDecision: 'changes_requested', decisionExplanation: 'drop column b', reviewer: { name: expect.any(String) } });
+      expect(asPortalSeesIt.body.allowedUserActions).toEqual(expect.arrayContaining(['submit', 'cancel']));
+      // The files come back to where the requester can edit them (the portal's Files section shows "being moved" until then).
+      const draftLink = await airlock.api.waitForLink(ws, changes, researcher);
+      expect(await uploadToContainer(draftLink, 'table.csv', 'a\n1\n')).toBe(201);
+    } finally {
+      const current = (await cli('GET', settingsPath, admin)).body.workspace.airlock;
+      expect((await cli('PUT', settingsPath, admin, { ...current, requiredApprovals: before.requiredApprovals })).status).toBe(200);
+    }
+  }, 180_000);
 });
