@@ -4,8 +4,9 @@
  */
 export abstract class AirlockError extends Error {
   abstract readonly httpStatus: number;
-  constructor(readonly detail: string) {
-    super(detail);
+  /** `options.cause`: the failure behind this one (an SDK's error, say), for logs and debugging; only `detail` is ever answered. */
+  constructor(readonly detail: string, options?: ErrorOptions) {
+    super(detail, options);
     this.name = new.target.name;
   }
 }

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AuditDraft, AuditEntry, AuditHead, canonicalAuditText, ChainVerdict } from '../domain/audit';
+import { IntegrityError, InvariantError } from '../domain/errors';
 
 /** Every audit entry's id starts with this; no request id may (the adapters refuse one that does). */
 export const AUDIT_ID_PREFIX = 'audit~';
@@ -27,7 +28,7 @@ export function isAuditEntryId(id: string): boolean {
 
 /** Request ids in the entries' id space would be mistaken for entries (and hidden from lists); stores refuse them. */
 export function assertNotAuditEntryId(requestId: string): void {
-  if (isAuditEntryId(requestId)) throw new Error(`Airlock request id '${requestId}' is reserved for audit entries`);
+  if (isAuditEntryId(requestId)) throw new InvariantError(`Airlock request id '${requestId}' is reserved for audit entries`);
 }
 
 /** The id of entry `seq` of a request. */
@@ -43,7 +44,7 @@ export function auditIdPrefixOf(requestId: string): string {
 
 export function assertAuditableRequestId(requestId: string): void {
   if (!AUDITABLE_REQUEST_ID.test(requestId)) {
-    throw new Error(`Airlock request id '${requestId}' cannot carry an audit log: ids must be letters, digits, '.', '_' or '-'`);
+    throw new InvariantError(`Airlock request id '${requestId}' cannot carry an audit log: ids must be letters, digits, '.', '_' or '-'`);
   }
 }
 
@@ -62,10 +63,11 @@ export function chainEntries(
   drafts: readonly AuditDraft[],
   ids: { requestId: string; workspaceId: string },
 ): { entries: AuditEntry[]; head: AuditHead } {
-  if (drafts.length === 0) throw new Error('chainEntries needs at least one audit draft');
+  if (drafts.length === 0) throw new InvariantError('chainEntries needs at least one audit draft');
   assertAuditableRequestId(ids.requestId);
+  // The head comes from the stored request: a malformed one is stored data gone wrong, not the caller's mistake.
   if (head !== undefined && !(Number.isSafeInteger(head.seq) && head.seq >= 0 && typeof head.hash === 'string')) {
-    throw new Error(`the audit head of request ${ids.requestId} is malformed: ${JSON.stringify(head)}`);
+    throw new IntegrityError(`the audit head of request ${ids.requestId} is malformed: ${JSON.stringify(head)}`);
   }
   let seq = head?.seq ?? 0;
   let prevHash = head?.hash ?? '';
@@ -93,7 +95,13 @@ function assertDraft(draft: AuditDraft, requestId: string): void {
   if (typeof draft.action !== 'string' || draft.action === '') problems.push('an action');
   if (typeof draft.actor?.id !== 'string' || draft.actor.id === '') problems.push('an actor with an id');
   if (typeof draft.time !== 'number' || !Number.isFinite(draft.time)) problems.push('a time (epoch seconds)');
-  if (problems.length > 0) throw new Error(`an audit draft for request ${requestId} needs ${problems.join(', ')}: ${JSON.stringify(draft)}`);
+  // The draft itself stays out of the message: it may hold people's names, addresses and reasons.
+  if (problems.length > 0) throw new InvariantError(`an audit draft for request ${requestId}${actionOf(draft)} needs ${problems.join(', ')}`);
+}
+
+/** ` (action 'x')` when the draft names a plausible action: actions are the airlock's own words, safe to repeat. */
+function actionOf(draft: AuditDraft): string {
+  return typeof draft.action === 'string' && /^[\w.-]{1,64}$/.test(draft.action) ? ` (action '${draft.action}')` : '';
 }
 
 /**

@@ -18,7 +18,8 @@ import {
   StorageSharedKeyCredential,
   UserDelegationKey,
 } from '@azure/storage-blob';
-import { AirlockError, ConflictError, DependencyError, NotFoundError, ValidationError } from '../domain/errors';
+import { ConfigError } from '../config';
+import { AirlockError, ConflictError, DependencyError, InvariantError, NotFoundError, ValidationError } from '../domain/errors';
 import { quotedEtag } from '../domain/etag';
 import { unaddressableBlobName } from '../domain/fileNames';
 import { CORE_ACCOUNTS, storageAccountName } from '../domain/stages';
@@ -95,7 +96,7 @@ export class BlobStageStorage implements StageStorage {
 
   constructor(private readonly options: BlobStageStorageOptions) {
     if (!options.endpointTemplate.includes('{account}')) {
-      throw new Error(`endpointTemplate "${options.endpointTemplate}" has no {account} placeholder`);
+      throw new ConfigError([`endpointTemplate "${options.endpointTemplate}" has no {account} placeholder`]);
     }
     this.httpsOnly = options.endpointTemplate.startsWith('https:');
     this.syncCopyMaxBytes = options.syncCopyMaxBytes ?? AZURE_SYNC_COPY_LIMIT_BYTES;
@@ -134,7 +135,7 @@ export class BlobStageStorage implements StageStorage {
         throw error;
       });
       const body = download.readableStreamBody;
-      if (!body) throw new Error(`download of ${name} from ${container.label} returned no body`);
+      if (!body) throw new DependencyError(`download of ${name} from ${container.label} returned no body`);
       const hash = createHash('sha256');
       let size = 0;
       for await (const chunk of body) {
@@ -143,7 +144,7 @@ export class BlobStageStorage implements StageStorage {
         size += bytes.length;
       }
       if (size !== download.contentLength) {
-        throw new Error(`download of ${name} from ${container.label} ended after ${size} of ${download.contentLength} bytes`);
+        throw new DependencyError(`download of ${name} from ${container.label} ended after ${size} of ${download.contentLength} bytes`);
       }
       return { name, size, etag: quotedEtag(download.etag), sha256: hash.digest('hex') };
     });
@@ -155,7 +156,7 @@ export class BlobStageStorage implements StageStorage {
     return this.guard(container.accountName, async () => {
       const download = await this.orNotFound(blob.download(range.offset, range.count, { maxRetryRequests: 5 }), name, container);
       const stream = download.readableStreamBody;
-      if (!stream) throw new Error(`download of ${name} from ${container.label} returned no body`);
+      if (!stream) throw new DependencyError(`download of ${name} from ${container.label} returned no body`);
       const size = download.contentRange ? Number(download.contentRange.split('/')[1]) : (download.contentLength ?? 0);
       return { stream, size, etag: quotedEtag(download.etag) };
     });
@@ -198,7 +199,7 @@ export class BlobStageStorage implements StageStorage {
       if (isCopySourceFailure(error)) throw copySourceUnreadable(name, source, destination, error);
       if (error instanceof AirlockError) throw error;
       // e.g. an asynchronous copy that ended as "failed"; its destination is re-copied on the next try
-      throw new Error(`copy of ${name} from ${source.label} to ${destination.label} failed: ${firstLine(error)}`, { cause: error });
+      throw new DependencyError(`copy of ${name} from ${source.label} to ${destination.label} failed: ${firstLine(error)}`, { cause: error });
     }
     return this.describe(destination, destinationBlob);
   }
@@ -224,7 +225,7 @@ export class BlobStageStorage implements StageStorage {
   }
 
   async containerUrl(ref: ContainerRef, permissions: string, expiresOn: Date): Promise<string> {
-    if (!permissions) throw new Error('a container SAS needs at least one permission letter');
+    if (!permissions) throw new InvariantError('a container SAS needs at least one permission letter');
     const container = this.locate(ref);
     const sas = await this.sign(container.accountName, {
       containerName: container.client.containerName,
@@ -268,7 +269,8 @@ export class BlobStageStorage implements StageStorage {
 
   private sharedKey(keys: Record<string, string>, accountName: string): StorageSharedKeyCredential {
     const key = keys[accountName];
-    if (!key) throw new Error(`no account key configured for stage storage ${accountName}`);
+    // As a refused key is (explainFailure): the deployment's storage settings, for an operator to fix.
+    if (!key) throw new DependencyError(`no account key configured for stage storage ${accountName}`);
     return new StorageSharedKeyCredential(accountName, key);
   }
 
@@ -347,7 +349,7 @@ export class BlobStageStorage implements StageStorage {
     const lastAllowed = now + MAX_DELEGATION_KEY_LIFETIME_MS;
     const wanted = Math.max(now + DELEGATION_KEY_LIFETIME_MS, neededUntil.getTime() + DELEGATION_KEY_REFRESH_MARGIN_MS);
     if (neededUntil.getTime() > lastAllowed) {
-      throw new Error(`a user-delegation SAS cannot be valid beyond seven days (asked until ${neededUntil.toISOString()})`);
+      throw new InvariantError(`a user-delegation SAS cannot be valid beyond seven days (asked until ${neededUntil.toISOString()})`);
     }
     const expiresOn = new Date(Math.min(wanted, lastAllowed));
     const client = this.serviceClient(accountName);

@@ -26,9 +26,10 @@ import type { TokenCredential } from '@azure/identity';
 import { AuditDraft, AuditEntry } from '../domain/audit';
 import { AirlockRequest, upgradeStoredRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
-import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
+import { ConfigError } from '../config';
+import { ConflictError, DependencyError, IntegrityError, InvariantError, RequestValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
-import { describeFailure, statusOf, toStoreError } from './storeErrors';
+import { describeFailure, isDependencyStatus, statusOf, toStoreError } from './storeErrors';
 import { assertNotAuditEntryId, AUDIT_ID_PREFIX, auditIdPrefixOf, chainEntries, isAuditEntryId } from './auditChain';
 
 export const REQUESTS_PARTITION_KEY_PATH = '/workspaceId';
@@ -139,7 +140,7 @@ export class CosmosRequestStore implements RequestStore {
   }
 
   async replace(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest> {
-    if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
+    if (!request.etag) throw new InvariantError(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
     assertNotAuditEntryId(request.id);
     if (audit && audit.length > 0) return this.writeAudited('replace', request, audit);
     try {
@@ -164,7 +165,7 @@ export class CosmosRequestStore implements RequestStore {
     const { workspaceId, id } = request;
     const { entries, head } = chainEntries(mode === 'create' ? undefined : request.auditHead, audit, { requestId: id, workspaceId });
     if (entries.length + 1 > MAX_BATCH_OPERATIONS) {
-      throw new Error(`Airlock request ${id}: at most ${MAX_BATCH_OPERATIONS - 1} audit entries can be written with one change (got ${entries.length})`);
+      throw new InvariantError(`Airlock request ${id}: at most ${MAX_BATCH_OPERATIONS - 1} audit entries can be written with one change (got ${entries.length})`);
     }
     const document: AirlockRequest = { ...request, auditHead: head };
     const body = toStoredBody(document) as JSONObject;
@@ -185,12 +186,11 @@ export class CosmosRequestStore implements RequestStore {
       // The SDK wraps what the service answered in `Batch request error: ...` with the answer as `cause`.
       throw batchFailure(mode, request, undefined, statusOf(unwrapBatchError(error)), unwrapBatchError(error));
     }
+    const answered = `the batch answered ${JSON.stringify(results.map((r) => r.statusCode))} to ${operations.length} operations`;
     const failedAt = results.findIndex((result) => result.statusCode >= 400 && result.statusCode !== FAILED_DEPENDENCY);
-    if (failedAt >= 0 || results.length !== operations.length) {
-      const index = failedAt >= 0 ? failedAt : undefined;
-      const status = index !== undefined ? results[index].statusCode : undefined;
-      throw batchFailure(mode, request, index, status, new Error(`the batch answered ${JSON.stringify(results.map((r) => r.statusCode))}`));
-    }
+    if (failedAt >= 0) throw batchFailure(mode, request, failedAt, results[failedAt].statusCode, new Error(answered));
+    // Nothing failed, yet not every operation was answered: the store answered wrongly.
+    if (results.length !== operations.length) throw new DependencyError(`request store unavailable: for request ${id}, ${answered}`);
 
     const written = results[0];
     if (written.resourceBody && typeof written.resourceBody._etag === 'string') return fromStoredItem(written.resourceBody as StoredItem);
@@ -265,14 +265,14 @@ export class CosmosRequestStore implements RequestStore {
     } catch (error) {
       // Cosmos answers 400 to a token it cannot parse (the SDK does too, client-side); nothing else
       // in these queries comes from the caller, so a 400 with a token means the token.
-      if (query.continuationToken && statusOf(error) === 400) throw new ValidationError('continuationToken is not valid');
+      if (query.continuationToken && statusOf(error) === 400) throw new RequestValidationError('continuationToken is not valid');
       throw toStoreError(error);
     }
   }
 }
 
 export function clientOptions(options: CosmosConnectOptions): CosmosClientOptions {
-  if (!options.key && !options.credential) throw new Error('Cosmos DB needs either a key or a credential');
+  if (!options.key && !options.credential) throw new ConfigError(['Cosmos DB needs either a key or a credential']);
   const auth: CosmosClientOptions = options.key ? { endpoint: options.endpoint, key: options.key } : { endpoint: options.endpoint, aadCredentials: options.credential };
   if (!options.allowSelfSigned) return auth;
   return {
@@ -318,7 +318,7 @@ const ORDER_COLUMNS: Readonly<Record<OrderByField, string>> = {
 function orderColumn(field: OrderByField): string {
   const column = ORDER_COLUMNS[field];
   // ListQuery is typed, but a value from an unchecked cast must still never reach the SQL text.
-  if (!column) throw new ValidationError(`order_by must be one of: ${Object.keys(ORDER_COLUMNS).join(', ')}`);
+  if (!column) throw new RequestValidationError(`order_by must be one of: ${Object.keys(ORDER_COLUMNS).join(', ')}`);
   return column;
 }
 
@@ -371,17 +371,15 @@ function batchFailure(mode: 'create' | 'replace', request: AirlockRequest, index
   if (onRequest && mode === 'create' && status === 409) return new ConflictError(`Airlock request ${request.id} already exists`);
   if (status === 409) {
     // An entry with the next number exists: the log has run ahead of the request's head. Retrying cannot help.
-    return new Error(
+    return new IntegrityError(
       `Airlock request ${request.id}: its audit log already holds an entry the request's audit head (${JSON.stringify(request.auditHead ?? null)}) does not know; the log needs checking`,
     );
   }
-  if (status !== undefined) {
-    const failure = Object.assign(new Error(`the ${mode} of request ${request.id} with its audit entries failed (operation ${index ?? '?'}: ${status})`), {
-      code: status,
-    });
-    return toStoreError(failure);
-  }
-  return toStoreError(cause);
+  if (status === undefined) return toStoreError(cause);
+  const failure = `the ${mode} of request ${request.id} with its audit entries failed (operation ${index ?? '?'}: ${status})`;
+  if (isDependencyStatus(status)) return new DependencyError(`request store unavailable: ${status} ${failure}`, { cause });
+  // The store understood the batch and refused it (too large, malformed): the same batch will be refused again.
+  return new InvariantError(failure, { cause });
 }
 
 function requireResource(resource: StoredItem | undefined, id: string): StoredItem {
@@ -392,7 +390,7 @@ function requireResource(resource: StoredItem | undefined, id: string): StoredIt
 /** Ids are unique only within a partition in Cosmos; ours are UUIDs, so a second match is corruption, not a choice. */
 function onlyMatch(requests: AirlockRequest[], id: string): AirlockRequest | undefined {
   if (requests.length > 1) {
-    throw new Error(`Airlock request ${id} is stored in ${requests.length} workspaces (${requests.map((r) => r.workspaceId).join(', ')})`);
+    throw new IntegrityError(`Airlock request ${id} is stored in ${requests.length} workspaces (${requests.map((r) => r.workspaceId).join(', ')})`);
   }
   return requests[0];
 }

@@ -2,7 +2,7 @@
  * How both request-store adapters tell the caller's fault from the store's: the store's failures
  * (down, throttled, refusing the airlock's identity) become a 503 DependencyError; the rest pass on.
  */
-import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
+import { DependencyError, isAirlockError } from '../domain/errors';
 import { errorText } from '../domain/errorText';
 
 /** The HTTP status of an SDK error: Cosmos puts it in `code`, the storage SDKs in `statusCode`. */
@@ -15,7 +15,7 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /** Statuses that say the store, not the caller, is at fault (throttling and auth included: the airlock cannot fix them). */
-function isDependencyStatus(status: number): boolean {
+export function isDependencyStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429 || status === 401 || status === 403;
 }
 
@@ -27,10 +27,11 @@ function isNetworkFailure(error: unknown): boolean {
 }
 
 export function toStoreError(error: unknown): unknown {
-  if (error instanceof ValidationError || error instanceof ConflictError || error instanceof DependencyError) return error;
+  // The airlock's own errors (a conflict, corrupt data, a broken contract) already say what they are.
+  if (isAirlockError(error)) return error;
   const status = statusOf(error);
   if ((status !== undefined && isDependencyStatus(status)) || (status === undefined && isNetworkFailure(error))) {
-    return new DependencyError(`request store unavailable: ${describeFailure(error)}`);
+    return new DependencyError(`request store unavailable: ${describeFailure(error)}`, { cause: error });
   }
   return error;
 }

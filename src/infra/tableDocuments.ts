@@ -4,6 +4,7 @@
  * so a write stays a single conditional operation).
  */
 import { TableClient } from '@azure/data-tables';
+import { InvariantError } from '../domain/errors';
 
 /** A string property may hold 64 KiB of UTF-16, i.e. 32,768 code units; stay under it. */
 export const DOCUMENT_CHUNK_LENGTH = 30_000;
@@ -12,11 +13,15 @@ export const MAX_DOCUMENT_CHUNKS = 16;
 
 const DOCUMENT_PROPERTY_PREFIX = 'doc';
 
-/** The properties holding `json`; `what` names the document in the error when it is too large. */
+/**
+ * The properties holding `json`; `what` names the document in the error when it is too large. The
+ * settings' limits keep every request within this (test/infra/requestCapacity.test.ts), so a larger
+ * document is the airlock's mistake, not its caller's.
+ */
 export function documentChunks(what: string, json: string): Record<string, string> {
   const count = Math.max(1, Math.ceil(json.length / DOCUMENT_CHUNK_LENGTH));
   if (count > MAX_DOCUMENT_CHUNKS) {
-    throw new Error(
+    throw new InvariantError(
       `${what} is too large for the table store: ${json.length} characters of JSON, at most ${MAX_DOCUMENT_CHUNKS * DOCUMENT_CHUNK_LENGTH}`,
     );
   }

@@ -16,7 +16,7 @@ import { odata, TableClient, TableEntity, TableEntityResult, TransactionAction }
 import { AuditDraft, AuditEntry } from '../domain/audit';
 import { AirlockRequest, upgradeStoredRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
-import { ConflictError, DependencyError, ValidationError } from '../domain/errors';
+import { ConflictError, DependencyError, IntegrityError, InvariantError, RequestValidationError } from '../domain/errors';
 import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
 import { describeFailure, statusOf, toStoreError } from './storeErrors';
 import { documentChunks, joinDocumentChunks, tableClientFromConnectionString, tableCreator } from './tableDocuments';
@@ -92,13 +92,13 @@ export class TableRequestStore implements RequestStore {
     const matches = await this.readAll(odata`RowKey eq ${id}`);
     // RowKeys are unique only within a partition; ours are UUIDs, so a second match is corruption.
     if (matches.length > 1) {
-      throw new Error(`Airlock request ${id} is stored in ${matches.length} workspaces (${matches.map((r) => r.workspaceId).join(', ')})`);
+      throw new IntegrityError(`Airlock request ${id} is stored in ${matches.length} workspaces (${matches.map((r) => r.workspaceId).join(', ')})`);
     }
     return matches[0];
   }
 
   async replace(request: AirlockRequest, audit?: AuditDraft[]): Promise<AirlockRequest> {
-    if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
+    if (!request.etag) throw new InvariantError(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
     assertNotAuditEntryId(request.id);
     if (audit && audit.length > 0) return this.writeAudited('replace', request, audit);
     await this.ensureTable();
@@ -127,7 +127,7 @@ export class TableRequestStore implements RequestStore {
       workspaceId: request.workspaceId,
     });
     if (entries.length + 1 > MAX_TRANSACTION_OPERATIONS) {
-      throw new Error(
+      throw new InvariantError(
         `Airlock request ${request.id}: at most ${MAX_TRANSACTION_OPERATIONS - 1} audit entries can be written with one change (got ${entries.length})`,
       );
     }
@@ -272,7 +272,7 @@ function fromAuditEntity(entity: TableEntityResult<Record<string, unknown>>): Au
   try {
     return JSON.parse(joinDocumentChunks(entity)) as AuditEntry;
   } catch {
-    throw new Error(`Stored audit entry ${entity.rowKey} in workspace ${entity.partitionKey} is not valid JSON`);
+    throw new IntegrityError(`Stored audit entry ${entity.rowKey} in workspace ${entity.partitionKey} is not valid JSON`);
   }
 }
 
@@ -291,7 +291,7 @@ function transactionFailure(mode: 'create' | 'replace', request: AirlockRequest,
   if (mode === 'create' && onRequest && status === 409) return new ConflictError(`Airlock request ${request.id} already exists`);
   if (status === 409) {
     // An entry with the next number exists: the log has run ahead of the request's head. Retrying cannot help.
-    return new Error(
+    return new IntegrityError(
       `Airlock request ${request.id}: its audit log already holds an entry the request's audit head (${JSON.stringify(request.auditHead ?? null)}) does not know; the log needs checking`,
     );
   }
@@ -304,7 +304,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Airlock
   try {
     return storedVersion(json, etag);
   } catch {
-    throw new Error(`Stored airlock request ${entity.rowKey} in workspace ${entity.partitionKey} is not valid JSON`);
+    throw new IntegrityError(`Stored airlock request ${entity.rowKey} in workspace ${entity.partitionKey} is not valid JSON`);
   }
 }
 
@@ -337,7 +337,8 @@ function encodeContinuationToken(offset: number): string {
 
 function decodeContinuationToken(token: string | undefined): number {
   if (token === undefined) return 0;
-  const invalid = new ValidationError('continuationToken is not valid');
+  // A token is the caller's to pass back unchanged: one that does not decode is a malformed query (422).
+  const invalid = new RequestValidationError('continuationToken is not valid');
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid;
   let parsed: unknown;
   try {

@@ -4,7 +4,7 @@
  * entity's etag.
  */
 import { odata, TableClient, TableEntity, TableEntityResult } from '@azure/data-tables';
-import { DependencyError } from '../domain/errors';
+import { DependencyError, IntegrityError } from '../domain/errors';
 import { AirlockSettings, Workspace, WorkspaceSeed } from '../domain/workspace';
 import { statusOf } from './storeErrors';
 import { documentChunks, joinDocumentChunks, tableClientFromConnectionString, tableCreator } from './tableDocuments';
@@ -111,7 +111,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Workspa
   try {
     return storedVersion(joinDocumentChunks(entity), etag);
   } catch {
-    throw new Error(`Stored workspace ${entity.rowKey} is not valid JSON`);
+    throw new IntegrityError(`Stored workspace ${entity.rowKey} is not valid JSON`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ConflictError, DependencyError } from '../domain/errors';
+import { ConflictError, DependencyError, InvariantError } from '../domain/errors';
 import { AirlockSettings, newWorkspace, seedDiffers, withSeed, Workspace, WorkspaceSeed } from '../domain/workspace';
 import { describeFailure, toStoreError } from './storeErrors';
 
@@ -44,7 +44,7 @@ export async function ensureWorkspace(registry: Pick<WorkspaceRegistry, 'get' | 
 export function toRegistryError(error: unknown): unknown {
   const mapped = toStoreError(error);
   if (mapped instanceof DependencyError && !(error instanceof DependencyError)) {
-    return new DependencyError(`workspace registry unavailable: ${describeFailure(error)}`);
+    return new DependencyError(`workspace registry unavailable: ${describeFailure(error)}`, { cause: error });
   }
   return mapped;
 }
@@ -58,6 +58,6 @@ export function workspaceChangedBySomeoneElse(id: string): ConflictError {
 }
 
 export function requireWorkspaceEtag(workspace: Workspace): string {
-  if (!workspace.etag) throw new Error(`Workspace ${workspace.id} has no etag; replace needs the version it was read at`);
+  if (!workspace.etag) throw new InvariantError(`Workspace ${workspace.id} has no etag; replace needs the version it was read at`);
   return workspace.etag;
 }

@@ -219,8 +219,10 @@ async function chooseScanner(clamd: string | undefined, requested: string | unde
   // Defender's verdicts can be delivered by hand to /runtime/webhooks/eventgrid, exactly as Event Grid would.
   if (requested === 'defender') return { scanner: 'defender', description: 'defender: verdicts are awaited as Event Grid events at /runtime/webhooks/eventgrid?functionName=defenderScanResult' };
   if (!clamd) return { scanner: 'none', description: 'DISABLED: files are NOT scanned for malware (set AIRLOCK_CLAMD=tcp://127.0.0.1:3310 to scan with ClamAV)' };
+  // Outside the try: an address that is not one (a ConfigError) stops the start, as any other bad setting does.
+  const scanner = new ClamdScanner({ address: clamd, timeoutMs: 5_000 });
   try {
-    await new ClamdScanner({ address: clamd, timeoutMs: 5_000 }).ping();
+    await scanner.ping();
     return { scanner: 'clamav', description: `ClamAV (clamd at ${clamd})` };
   } catch (error) {
     return { scanner: 'none', description: `DISABLED: clamd at ${clamd} does not answer (${errorText(error)}); files are NOT scanned for malware` };

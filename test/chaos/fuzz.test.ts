@@ -142,7 +142,7 @@ describe(`fuzz (seed ${SEED}, replay with CHAOS_SEED=${SEED})`, () => {
 
   test('query strings of the list endpoints answer 200 or a 4xx with a detail', async () => {
     const failures: string[] = [];
-    const names = ['type', 'status', 'creator_user_id', 'order_by', 'order_ascending', 'pageSize', 'continuationToken', 'airlock_manager', 'unknown', '__proto__'];
+    const names = ['type', 'status', 'creator_user_id', 'order_by', 'order_ascending', 'pageSize', 'continuationToken', 'airlock_manager', 'awaiting_my_review', 'unknown', '__proto__'];
     for (let i = 0; i < 50; i++) {
       const pairs = Array.from({ length: random.int(1, 4) }, () => `${encodeURIComponent(random.pick(names))}=${random.chance(0.8) ? encodeURIComponent(random.pick(HOSTILE)) : random.pick(['%', '%zz', '%00', '%2', '&&', '=='])}`);
       const path = `${random.chance(0.7) ? BASE : '/requests'}?${pairs.join('&')}`;

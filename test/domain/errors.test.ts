@@ -1,6 +1,7 @@
 import {
   AirlockError,
   ConflictError,
+  DependencyError,
   IllegalTransitionError,
   IntegrityError,
   InvariantError,
@@ -44,6 +45,15 @@ describe('the airlock error family', () => {
     expect(malformed.httpStatus).toBe(422);
     expect(malformed.name).toBe('RequestValidationError');
     expect(new ValidationError('Request has no files').httpStatus).toBe(400);
+  });
+
+  test("a dependency's own error is kept as the cause, out of the detail a caller is answered", () => {
+    const sdkError = new Error('ECONNRESET 10.0.0.4:443 x-ms-request-id 5b1c');
+    const error = new DependencyError('request store unavailable: connection reset', { cause: sdkError });
+
+    expect(error.cause).toBe(sdkError);
+    expect(error.detail).toBe('request store unavailable: connection reset');
+    expect(error.message).toBe(error.detail);
   });
 
   test('an error from outside the family is not taken for one', () => {

@@ -1,5 +1,6 @@
 /** The audit chain: what chaining produces, and what verifying finds when someone changes the stored log. */
 import { AuditDraft, AuditEntry, AuditHead, canonicalAuditText } from '../../src/domain/audit';
+import { IntegrityError, InvariantError } from '../../src/domain/errors';
 import { UserRef } from '../../src/domain/roles';
 import { auditEntryId, chainEntries, hashAuditEntry, verifyChain } from '../../src/infra/auditChain';
 
@@ -61,12 +62,32 @@ describe('chainEntries', () => {
     expect(hashAuditEntry(roundTripped)).toBe(entries[0].hash);
   });
 
-  test('refuses no drafts, a malformed draft and a request id that cannot carry a log', () => {
-    expect(() => chainEntries(undefined, [], ids)).toThrow(/at least one audit draft/);
-    expect(() => chainEntries(undefined, [{ action: '', actor: alice, time: T }], ids)).toThrow(/needs an action/);
-    expect(() => chainEntries(undefined, [{ action: 'x', actor: alice, time: Number.NaN }], ids)).toThrow(/needs a time/);
-    expect(() => chainEntries(undefined, drafts, { ...ids, requestId: 'a~b' })).toThrow(/cannot carry an audit log/);
-    expect(() => auditEntryId('x/y', 1)).toThrow(/cannot carry an audit log/);
+  test("refuses no drafts, a malformed draft and a request id that cannot carry a log: the caller's contract, broken", () => {
+    const refusals = [
+      () => chainEntries(undefined, [], ids),
+      () => chainEntries(undefined, [{ action: '', actor: alice, time: T }], ids),
+      () => chainEntries(undefined, [{ action: 'x', actor: alice, time: Number.NaN }], ids),
+      () => chainEntries(undefined, drafts, { ...ids, requestId: 'a~b' }),
+      () => auditEntryId('x/y', 1),
+    ];
+    for (const refusal of refusals) expect(refusal).toThrow(InvariantError);
+    expect(refusals[0]).toThrow(/at least one audit draft/);
+    expect(refusals[1]).toThrow(/needs an action/);
+    expect(refusals[2]).toThrow(`an audit draft for request ${ids.requestId} (action 'x') needs a time`);
+    expect(refusals[3]).toThrow(/cannot carry an audit log/);
+    expect(refusals[4]).toThrow(/cannot carry an audit log/);
+  });
+
+  test('a refused draft is not repeated in the message: it may hold what people wrote about themselves', () => {
+    const draft = { action: 'review.recorded', actor: { ...alice, id: '' }, time: T, detail: { explanation: 'my medical history' } };
+    expect(() => chainEntries(undefined, [draft], ids)).toThrow(`an audit draft for request ${ids.requestId} (action 'review.recorded') needs an actor with an id`);
+    expect(() => chainEntries(undefined, [draft], ids)).not.toThrow(/medical|alice@example\.org|Alice Researcher/);
+  });
+
+  test('a malformed stored head is an integrity failure, not a broken call', () => {
+    const head = { seq: -1, hash: 'h' } as AuditHead;
+    expect(() => chainEntries(head, drafts, ids)).toThrow(IntegrityError);
+    expect(() => chainEntries(head, drafts, ids)).toThrow(`the audit head of request ${ids.requestId} is malformed: {"seq":-1,"hash":"h"}`);
   });
 });
 

@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import type { TokenCredential } from '@azure/identity';
-import { BlobClient, BlobServiceClient } from '@azure/storage-blob';
-import { ConflictError, DependencyError, NotFoundError } from '../../src/domain/errors';
+import { Readable } from 'node:stream';
+import { BlobClient, BlobDownloadResponseParsed, BlobServiceClient, RestError } from '@azure/storage-blob';
+import { ConfigError } from '../../src/config';
+import { ConflictError, DependencyError, InvariantError, NotFoundError } from '../../src/domain/errors';
 import { CORE_ACCOUNTS, StageAccount, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src/domain/stages';
 import { BlobStageStorage, SOURCE_ETAG_METADATA_KEY } from '../../src/infra/blobStageStorage';
 import { ContainerRef } from '../../src/infra/stageStorage';
@@ -135,6 +137,39 @@ describe('BlobStageStorage on Azurite', () => {
     await expect(storage.hashFile(ref, 'nope.txt')).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  describe('a download that storage answers wrongly is a DependencyError (503: try again), never a digest', () => {
+    /** What Get Blob would answer for `f.txt`, with the body and length storage is made to send. */
+    function answer(body: Buffer | undefined, contentLength: number): BlobDownloadResponseParsed {
+      return { readableStreamBody: body && Readable.from([body]), contentLength, etag: '"0x8D0000000000001"' } as BlobDownloadResponseParsed;
+    }
+
+    async function withDownload<T>(response: BlobDownloadResponseParsed, action: (ref: ContainerRef) => Promise<T>): Promise<T> {
+      const ref = newRef('stalimex');
+      await upload(ref, { 'f.txt': Buffer.from('0123456789') });
+      const download = jest.spyOn(BlobClient.prototype, 'download').mockResolvedValueOnce(response);
+      try {
+        return await action(ref);
+      } finally {
+        download.mockRestore();
+      }
+    }
+
+    test('a body that ends short of its length', async () => {
+      const hashing = withDownload(answer(Buffer.from('012'), 10), (ref) => storage.hashFile(ref, 'f.txt'));
+      await expect(hashing).rejects.toBeInstanceOf(DependencyError);
+      await expect(hashing).rejects.toThrow(/^download of f\.txt from stalimextest\/[-0-9a-f]+ ended after 3 of 10 bytes$/);
+    });
+
+    test('no body at all, when hashing and when reading', async () => {
+      const hashing = withDownload(answer(undefined, 10), (ref) => storage.hashFile(ref, 'f.txt'));
+      await expect(hashing).rejects.toBeInstanceOf(DependencyError);
+      await expect(hashing).rejects.toThrow(/returned no body/);
+      const reading = withDownload(answer(undefined, 10), (ref) => storage.readFile(ref, 'f.txt'));
+      await expect(reading).rejects.toBeInstanceOf(DependencyError);
+      await expect(reading).rejects.toThrow(/returned no body/);
+    });
+  });
+
   describe('copyFile', () => {
     test('copies the bytes server-side to the same name and sets the metadata', async () => {
       const requestId = randomUUID();
@@ -232,6 +267,24 @@ describe('BlobStageStorage on Azurite', () => {
       expect(copyCall).toHaveBeenCalledTimes(1);
       copyCall.mockRestore();
       expect(await storage.listFiles(to)).toEqual([]);
+    });
+
+    test("a copy the storage service fails is a DependencyError that names the file and keeps storage's error", async () => {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      await upload(from, { 'f.txt': Buffer.from('v1') });
+      const busy = new RestError('Operation could not be completed within the specified time.\nRequestId:1', { statusCode: 500, code: 'OperationTimedOut' });
+      const copyCall = jest.spyOn(BlobClient.prototype, 'syncCopyFromURL').mockRejectedValueOnce(busy);
+
+      const copying = storage.copyFile(from, to, 'f.txt');
+
+      await expect(copying).rejects.toBeInstanceOf(DependencyError);
+      await expect(copying).rejects.toThrow(
+        `copy of f.txt from stalimextest/${from.container} to stalimiptest/${to.container} failed: Operation could not be completed within the specified time.`,
+      );
+      await expect(copying).rejects.toHaveProperty('cause', busy);
+      copyCall.mockRestore();
     });
 
     test('a missing source is NotFound', async () => {
@@ -333,6 +386,23 @@ describe('BlobStageStorage on Azurite', () => {
 
       expect((await putBlob(sasAOnB, 'a.txt', Buffer.from('a'))).status).toBe(403);
       expect((await fetch(listUrl(sasAOnB))).status).toBe(403);
+    });
+  });
+
+  describe('mistakes in how it is set up or called', () => {
+    test('an endpoint template without {account} is a configuration error, found when the adapter is built', () => {
+      expect(() => storageAt('http://127.0.0.1:10000/stalimextest')).toThrow(ConfigError);
+      expect(() => storageAt('http://127.0.0.1:10000/stalimextest')).toThrow(/endpointTemplate "http:\/\/127\.0\.0\.1:10000\/stalimextest" has no \{account\} placeholder/);
+    });
+
+    test('a container SAS without permissions is a broken contract, not a link', async () => {
+      await expect(storage.containerUrl(newRef('stalimex'), '', inOneHour())).rejects.toBeInstanceOf(InvariantError);
+    });
+
+    test('an account without a configured key is said as such (503, like a refused key)', async () => {
+      const keyless = storageAt(`${azurite.blobOrigin}/{account}`, { keys: {} });
+      await expect(keyless.ping()).rejects.toBeInstanceOf(DependencyError);
+      await expect(keyless.ping()).rejects.toThrow('no account key configured for stage storage stalimextest');
     });
   });
 
@@ -490,6 +560,8 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
   test('refuses a SAS that would outlive the longest delegation key', async () => {
     const eightDays = new Date(Date.now() + 8 * 24 * 3_600_000);
-    await expect(managed.containerUrl(newRef('stalimex'), 'rl', eightDays)).rejects.toThrow(/seven days/);
+    const signing = managed.containerUrl(newRef('stalimex'), 'rl', eightDays);
+    await expect(signing).rejects.toBeInstanceOf(InvariantError);
+    await expect(signing).rejects.toThrow(/seven days/);
   });
 });

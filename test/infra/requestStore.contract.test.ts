@@ -10,7 +10,7 @@ import { CosmosClient } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
 import { AuditDraft, AuditEntry } from '../../src/domain/audit';
-import { ConflictError, DependencyError, ValidationError } from '../../src/domain/errors';
+import { ConflictError, DependencyError, IntegrityError, InvariantError, RequestValidationError } from '../../src/domain/errors';
 import { AirlockRequest, newDraftRequest, withStatus } from '../../src/domain/request';
 import { UserRef } from '../../src/domain/roles';
 import { ListQuery, ORDER_BY_FIELDS, OrderByField } from '../../src/domain/schemas';
@@ -333,6 +333,16 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       expect(await store.getById('" OR c.id != "')).toBeUndefined();
     });
 
+    test('getById of a request stored in two workspaces is an integrity failure naming both', async () => {
+      const created = await store.create(draft({ workspaceId: randomUUID() }));
+      const twin = await store.create({ ...created, workspaceId: randomUUID() });
+      const failure = store.getById(created.id);
+      await expect(failure).rejects.toBeInstanceOf(IntegrityError);
+      await expect(failure).rejects.toThrow(`Airlock request ${created.id} is stored in 2 workspaces`);
+      await expect(failure).rejects.toThrow(created.workspaceId);
+      await expect(failure).rejects.toThrow(twin.workspaceId);
+    });
+
     test('an unreachable store fails getById with DependencyError', async () => {
       const unreachable = await running.unreachable();
       await expect(unreachable.getById(randomUUID())).rejects.toBeInstanceOf(DependencyError);
@@ -430,7 +440,7 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       const { etag: _etag, ...unversioned } = created;
       const failure = store.replace(unversioned);
       await expect(failure).rejects.toThrow(/has no etag/);
-      await expect(failure).rejects.not.toBeInstanceOf(ConflictError);
+      await expect(failure).rejects.toBeInstanceOf(InvariantError);
     });
 
     test('two concurrent replaces from the same read: exactly one wins (20 rounds)', async () => {
@@ -554,11 +564,11 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       expect(pages.flatMap((page) => page.items.map((request) => request.title))).toEqual(['delta', 'echo', 'foxtrot', 'golf']);
     });
 
-    test('a malformed continuation token fails with ValidationError', async () => {
+    test('a malformed continuation token is a malformed query (RequestValidationError, 422)', async () => {
       // The local Cosmos-compatible server silently restarts from the first page on most unparseable
       // tokens (Azure answers 400); this one is refused by the Cosmos SDK itself and by the Table adapter.
       const failure = store.list(workspaceId, listQuery({ pageSize: 3, continuationToken: '{}' }));
-      await expect(failure).rejects.toBeInstanceOf(ValidationError);
+      await expect(failure).rejects.toBeInstanceOf(RequestValidationError);
       await expect(failure).rejects.toThrow('continuationToken is not valid');
     });
   });
@@ -783,6 +793,7 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       const request = { ...draft({ workspaceId: randomUUID() }), id: `audit~${randomUUID()}~00000001` };
       await expect(store.create(request)).rejects.toThrow(/reserved for audit entries/);
       await expect(store.create(request, [audited('request.created')])).rejects.toThrow(/reserved for audit entries/);
+      await expect(store.create(request)).rejects.toBeInstanceOf(InvariantError);
     });
 
     test('a large detail (about 200,000 characters) round-trips with a valid hash', async () => {
@@ -817,7 +828,8 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
           audited('files.recorded'),
         ]);
         await expect(failure).rejects.toThrow(/audit log already holds an entry/);
-        await expect(failure).rejects.not.toBeInstanceOf(ConflictError);
+        // Not a conflict to retry: the stored log and the request disagree.
+        await expect(failure).rejects.toBeInstanceOf(IntegrityError);
         expect(await store.get(created.workspaceId, created.id)).toEqual(created);
         expect((await store.listAudit(created.workspaceId, created.id)).map((entry) => entry.action)).toEqual(['request.created', 'stray.entry']);
       },

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { CosmosClient } from '@azure/cosmos';
 import { TableClient } from '@azure/data-tables';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
-import { ConflictError, DependencyError } from '../../src/domain/errors';
+import { ConflictError, DependencyError, InvariantError } from '../../src/domain/errors';
 import { UserRef } from '../../src/domain/roles';
 import { AirlockSettings, defaultAirlockSettings, newWorkspace, Workspace, WorkspaceSeed, withSettings } from '../../src/domain/workspace';
 import { newAccountKey, startAzurite } from '../../src/local/azurite';
@@ -217,7 +217,7 @@ describe.each([cosmosFixture, tableFixture])('WorkspaceRegistry contract: $name'
       const created = await registry.create(workspace());
       const failure = registry.replace(withoutEtag(created));
       await expect(failure).rejects.toThrow(/has no etag/);
-      await expect(failure).rejects.not.toBeInstanceOf(ConflictError);
+      await expect(failure).rejects.toBeInstanceOf(InvariantError);
     });
 
     test('two concurrent replaces from the same read: exactly one wins (10 rounds)', async () => {

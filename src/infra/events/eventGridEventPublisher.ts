@@ -1,5 +1,6 @@
 import { AzureKeyCredential, EventGridPublisherClient, EventGridPublisherClientOptions, SendCloudEventInput } from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/identity';
+import { ConfigError } from '../../config';
 import { AirlockCloudEvent, AirlockEventData } from '../../domain/airlockEvents';
 import { EventPublisher } from './eventPublisher';
 
@@ -24,7 +25,7 @@ export class EventGridEventPublisher implements EventPublisher {
     const insecure = url.protocol === 'http:';
     const byKey = 'key' in credential;
     if (insecure && !byKey) {
-      throw new Error(`AIRLOCK_EVENTS_TOPIC_ENDPOINT ${url.origin} is plain http, where a managed identity cannot authenticate: set AIRLOCK_EVENTS_TOPIC_KEY or use https`);
+      throw new ConfigError([`AIRLOCK_EVENTS_TOPIC_ENDPOINT ${url.origin} is plain http, where a managed identity cannot authenticate: set AIRLOCK_EVENTS_TOPIC_KEY or use https`]);
     }
     this.client = new EventGridPublisherClient(endpoint, 'CloudEvent', byKey ? new AzureKeyCredential(credential.key) : credential, {
       ...clientOptions,

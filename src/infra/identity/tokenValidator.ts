@@ -13,6 +13,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import { ConfigError } from '../../config';
 import { DependencyError, NotFoundError, UnauthenticatedError } from '../../domain/errors';
 import { CORE_ROLES, WORKSPACE_ROLES, type Caller, type Role } from '../../domain/roles';
 import { errorText } from '../../domain/errorText';
@@ -85,11 +86,13 @@ export function createTokenValidator(config: IdentityConfig, options: TokenValid
  */
 function assertAudiencesAreDistinct(config: IdentityConfig): void {
   const ownerByAudience = new Map<string, string>([[config.coreAudience, 'the core']]);
+  const problems: string[] = [];
   for (const [workspaceId, audience] of Object.entries(config.workspaceAudiences)) {
     const previous = ownerByAudience.get(audience);
-    if (previous) throw new Error(`audience '${audience}' of workspace '${workspaceId}' is also the audience of ${previous}`);
-    ownerByAudience.set(audience, `workspace '${workspaceId}'`);
+    if (previous) problems.push(`audience '${audience}' of workspace '${workspaceId}' is also the audience of ${previous}`);
+    else ownerByAudience.set(audience, `workspace '${workspaceId}'`);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 function bearerTokenOf(authorization: string | null | undefined): string {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type StreamSentMessageInfo, type StreamTransportOptions, type Transporter } from 'nodemailer';
+import { InvariantError } from '../../domain/errors';
 import { Mailer, MailMessage } from './mailer';
 
 export class EmlFileMailer implements Mailer {
@@ -37,7 +38,8 @@ export class EmlFileMailer implements Mailer {
       html: message.html,
       messageId: message.messageId,
     });
-    if (!Buffer.isBuffer(composed.message)) throw new Error('nodemailer did not return the composed message as a buffer');
+    // `buffer: true` promises a Buffer; anything else is this module's contract with nodemailer broken.
+    if (!Buffer.isBuffer(composed.message)) throw new InvariantError('nodemailer did not return the composed message as a buffer');
     await mkdir(this.directory, { recursive: true });
     const file = join(this.directory, `${fileTimestamp(new Date())}-${fileNamePart(message.messageId)}.eml`);
     // Written aside and renamed into place, so whoever watches the directory never reads half a message.

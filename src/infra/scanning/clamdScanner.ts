@@ -9,6 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createConnection, Socket } from 'node:net';
+import { ConfigError } from '../../config';
+import { DependencyError } from '../../domain/errors';
 
 export interface StreamScanResult {
   infected: boolean;
@@ -30,9 +32,7 @@ export interface ClamdScannerOptions {
 }
 
 /** clamd gave no usable verdict: not reachable, too slow, an ERROR reply, or the connection broke. Never "clean". */
-export class ClamdUnavailableError extends Error {
-  override name = 'ClamdUnavailableError';
-}
+export class ClamdUnavailableError extends DependencyError {}
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** A health check should not wait as long as a scan of a large file. */
@@ -262,10 +262,10 @@ function parseAddress(address: string): ClamdEndpoint {
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(address);
   if (tcp) return { host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
   if (/^[a-z]+:\/\//i.test(address) && !address.startsWith('unix://')) {
-    throw new Error(`clamd address "${address}" is neither tcp://host:port nor a unix socket path`);
+    throw new ConfigError([`clamd address "${address}" is neither tcp://host:port nor a unix socket path`]);
   }
   const path = address.replace(/^unix:(\/\/)?/, '');
-  if (!path.startsWith('/')) throw new Error(`clamd address "${address}": a unix socket path must be absolute`);
+  if (!path.startsWith('/')) throw new ConfigError([`clamd address "${address}": a unix socket path must be absolute`]);
   return { path };
 }
 

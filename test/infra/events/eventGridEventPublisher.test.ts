@@ -1,5 +1,6 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../../../src/config';
 import { AirlockCloudEvent } from '../../../src/domain/airlockEvents';
 import { EventGridEventPublisher } from '../../../src/infra/events/eventGridEventPublisher';
 
@@ -138,5 +139,6 @@ describe('EventGridEventPublisher', () => {
   test('a managed identity over plain http is refused at construction, as the SDK would refuse every publish', () => {
     const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 }) };
     expect(() => new EventGridEventPublisher(endpoint, credential)).toThrow(/AIRLOCK_EVENTS_TOPIC_KEY/);
+    expect(() => new EventGridEventPublisher(endpoint, credential)).toThrow(ConfigError);
   });
 });

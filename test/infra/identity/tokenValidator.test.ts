@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { ConfigError } from '../../../src/config';
 import { DependencyError, NotFoundError, UnauthenticatedError } from '../../../src/domain/errors';
 import type { Role } from '../../../src/domain/roles';
 import { createTokenValidator, type IdentityConfig, type TokenValidator } from '../../../src/infra/identity/tokenValidator';
@@ -234,6 +235,14 @@ describe('tokenValidator', () => {
     expect(() => createTokenValidator({ ...config, workspaceAudiences: { demo: DEMO_AUDIENCE, copy: DEMO_AUDIENCE } })).toThrow(
       /also the audience of workspace 'demo'/,
     );
+  });
+
+  test('every shared audience is named at once, as a configuration error', () => {
+    const create = () =>
+      createTokenValidator({ ...config, workspaceAudiences: { demo: DEMO_AUDIENCE, copy: DEMO_AUDIENCE, core: config.coreAudience } });
+    expect(create).toThrow(ConfigError);
+    expect(create).toThrow(`audience '${DEMO_AUDIENCE}' of workspace 'copy' is also the audience of workspace 'demo'`);
+    expect(create).toThrow(`audience '${config.coreAudience}' of workspace 'core' is also the audience of the core`);
   });
 });
 

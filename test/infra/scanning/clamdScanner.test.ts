@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { ConfigError } from '../../../src/config';
+import { DependencyError } from '../../../src/domain/errors';
 import { ClamdScanner, ClamdUnavailableError, parseScanReply, StreamScanResult } from '../../../src/infra/scanning/clamdScanner';
 import { CLAMAV_TESTFILES_DIR, describeWithClamd, EICAR, RunningClamd, startClamd } from '../../support/clamd';
 
@@ -240,10 +242,12 @@ describeWithClamd('ClamdScanner against clamd', () => {
     });
   });
 
-  test('clamd not running: ClamdUnavailableError, for scans and pings', async () => {
+  test('clamd not running: ClamdUnavailableError, a dependency failure (503), for scans and pings', async () => {
     const nowhere = new ClamdScanner({ address: `tcp://127.0.0.1:${await closedPort()}` });
     const source = Readable.from([Buffer.from('hello')]);
     await expect(nowhere.scan(source)).rejects.toThrow(ClamdUnavailableError);
+    await expect(nowhere.scan(Readable.from([EICAR]))).rejects.toBeInstanceOf(DependencyError);
+    await expect(nowhere.ping()).rejects.toMatchObject({ name: 'ClamdUnavailableError', httpStatus: 503 });
     await expect(nowhere.scan(Readable.from([EICAR]))).rejects.toThrow(/unreachable \(ECONNREFUSED\)/);
     await expect(nowhere.ping()).rejects.toThrow(ClamdUnavailableError);
     expect(source.destroyed).toBe(true);
@@ -374,6 +378,9 @@ describe('ClamdScanner against a scripted server', () => {
     expect(() => new ClamdScanner({ address: 'unix:///run/clamav/clamd.ctl' })).not.toThrow();
     expect(() => new ClamdScanner({ address: 'http://127.0.0.1:3310' })).toThrow(/neither/);
     expect(() => new ClamdScanner({ address: 'clamd.sock' })).toThrow(/absolute/);
+    // Mistyped settings, reported at start-up as the other settings are.
+    expect(() => new ClamdScanner({ address: 'http://127.0.0.1:3310' })).toThrow(ConfigError);
+    expect(() => new ClamdScanner({ address: 'clamd.sock' })).toThrow(ConfigError);
   });
 
   test('reply parsing', () => {
