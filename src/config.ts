@@ -85,6 +85,9 @@ export function parseDurationMinutes(text: string): number | undefined {
   return minutes > 0 ? minutes : undefined;
 }
 
+/** Seven days: the longest a user-delegation key, and so a user-delegation SAS, is valid. */
+export const MAX_SAS_EXPIRY_MINUTES = 7 * 24 * 60;
+
 export class ConfigError extends Error {
   constructor(problems: string[]) {
     super(`Airlock configuration is not valid:\n  - ${problems.join('\n  - ')}`);
@@ -259,6 +262,12 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     problems.push(`AIRLOCK_ALLOWED_FILE_TYPES names ${unallowable.map((type) => `'${type}'`).join(', ')}, which a workspace cannot allow; allowable types: ${ALLOWABLE_FILE_TYPES.join(', ')}`);
   }
 
+  // A user-delegation SAS (the managed-identity deployment's kind) cannot outlive its key's seven days.
+  const sasExpiryMinutes = positiveInt('AIRLOCK_SAS_EXPIRY_MINUTES', 60);
+  if (sasExpiryMinutes > MAX_SAS_EXPIRY_MINUTES) {
+    problems.push(`AIRLOCK_SAS_EXPIRY_MINUTES is ${sasExpiryMinutes}; a link can live at most ${MAX_SAS_EXPIRY_MINUTES} minutes (seven days, the longest a user-delegation SAS is valid)`);
+  }
+
   // The defaults of every new workspace: settings an administrator could not set are refused here too.
   const maxFilesPerRequest = positiveInt('AIRLOCK_MAX_FILES', 50);
   const maxFileSizeMb = positiveInt('AIRLOCK_MAX_FILE_SIZE_MB', 1024);
@@ -283,7 +292,7 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
     },
     stateStore,
     storage: { endpointTemplate, auth },
-    sasExpiryMinutes: positiveInt('AIRLOCK_SAS_EXPIRY_MINUTES', 60),
+    sasExpiryMinutes,
     maxFilesPerRequest,
     maxFileSizeBytes: maxFileSizeMb * 1024 * 1024,
     allowedFileTypes,

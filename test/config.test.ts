@@ -90,3 +90,10 @@ test('an AIRLOCK_ROLE_DIRECTORY it does not know, or a Graph endpoint that would
   // On this machine (a stand-in Graph), plain http is allowed.
   expect(loadConfig({ ...base, AIRLOCK_ROLE_DIRECTORY: 'graph', AIRLOCK_GRAPH_ENDPOINT: 'http://127.0.0.1:8080' }).roleDirectory).toEqual({ kind: 'graph', endpoint: 'http://127.0.0.1:8080' });
 });
+
+test('a link lifetime beyond what a user-delegation SAS allows stops the start', () => {
+  expect(problemsOf({ AIRLOCK_SCANNER: 'none', AIRLOCK_SAS_EXPIRY_MINUTES: '10081' })).toContain(
+    'AIRLOCK_SAS_EXPIRY_MINUTES is 10081; a link can live at most 10080 minutes (seven days, the longest a user-delegation SAS is valid)',
+  );
+  expect(loadConfig({ ...base, AIRLOCK_SCANNER: 'none', AIRLOCK_SAS_EXPIRY_MINUTES: '10080' }).sasExpiryMinutes).toBe(10080);
+});

@@ -75,7 +75,8 @@ export function json(status: number, body: unknown): HttpResponseInit {
 /** A domain error keeps its status and message; anything else is logged and answered without detail. */
 export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (isAirlockError(error)) {
-    if (error.httpStatus >= 500) context.warn(`${context.functionName}: ${error.detail}`);
+    // The detail is what the caller may see; the cause (an SDK error, say) is for the operator's log only.
+    if (error.httpStatus >= 500) context.warn(`${context.functionName}: ${error.detail}${error.cause === undefined ? '' : ` (cause: ${errorText(error.cause)})`}`);
     return json(error.httpStatus, { detail: error.detail });
   }
   context.error(`${context.functionName} failed`, error);
