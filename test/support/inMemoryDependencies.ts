@@ -13,7 +13,7 @@ import * as df from 'durable-functions';
 import { AirlockConfig, DEFAULT_ALLOWED_FILE_TYPES } from '../../src/config';
 import { AuditDraft, AuditEntry } from '../../src/domain/audit';
 import { sameEtag } from '../../src/domain/etag';
-import { ConflictError, NotFoundError, UnauthenticatedError } from '../../src/domain/errors';
+import { ConflictError, IntegrityError, InvariantError, NotFoundError, RequestValidationError, UnauthenticatedError } from '../../src/domain/errors';
 import { auditOfCreation } from '../../src/domain/auditOfChange';
 import { epochSeconds } from '../../src/domain/epochSeconds';
 import { AirlockRequest, newDraftRequest, upgradeStoredRequest, withStatus } from '../../src/domain/request';
@@ -91,12 +91,12 @@ export class InMemoryRequestStore implements RequestStore {
 
   async getById(id: string): Promise<AirlockRequest | undefined> {
     const matches = [...this.requests.values()].filter((stored) => stored.document.id === id);
-    if (matches.length > 1) throw new Error(`Airlock request ${id} is stored in ${matches.length} workspaces`);
+    if (matches.length > 1) throw new IntegrityError(`Airlock request ${id} is stored in ${matches.length} workspaces`);
     return matches[0] && readCopyOf(matches[0].document);
   }
 
   async replace(request: AirlockRequest, audit: AuditDraft[] = []): Promise<AirlockRequest> {
-    if (!request.etag) throw new Error(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
+    if (!request.etag) throw new InvariantError(`Airlock request ${request.id} has no etag; replace needs the version it was read at`);
     const key = keyOf(request.workspaceId, request.id);
     const stored = this.requests.get(key);
     if (!stored || !sameEtag(stored.document.etag, request.etag)) {
@@ -143,7 +143,9 @@ export class InMemoryRequestStore implements RequestStore {
   }
 
   private page(query: ListQuery, inScope: (request: AirlockRequest) => boolean): RequestPage {
+    // As the real stores: a token this store did not issue is a malformed request.
     const offset = query.continuationToken === undefined ? 0 : Number(query.continuationToken);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RequestValidationError('continuationToken is not valid');
     const direction = query.orderAscending ? 1 : -1;
     const matches = [...this.requests.values()]
       .map((stored) => stored.document)
