@@ -75,7 +75,7 @@ param notificationWebhookUrl string = ''
 ])
 param scanner string = 'defender'
 
-@description('clamd address host:port (AIRLOCK_CLAMD), when scanner is clamav.')
+@description('clamd address (AIRLOCK_CLAMD), when scanner is clamav: tcp://host:3310, or the absolute path of its unix socket (docs/clamav.md).')
 param clamdAddress string = ''
 
 @description('Defender on-upload scanning cap per account and month in GB (-1: no cap). Explicit on purpose: above the cap files are not scanned and requests time out.')
@@ -89,13 +89,13 @@ param scanTimeout string = '3h'
 @maxValue(10080)
 param sasExpiryMinutes int = 60
 
-@description('Files per request (AIRLOCK_MAX_FILES).')
+@description('Default files per request of a newly registered workspace (AIRLOCK_MAX_FILES, at most 64); an existing workspace keeps its own airlock settings.')
 param maxFiles int = 50
 
-@description('Maximum file size in MB (AIRLOCK_MAX_FILE_SIZE_MB).')
+@description('Default maximum file size in MB of a newly registered workspace (AIRLOCK_MAX_FILE_SIZE_MB); an existing workspace keeps its own airlock settings.')
 param maxFileSizeMB int = 1024
 
-@description('Allowed file extensions, comma-separated (AIRLOCK_ALLOWED_FILE_TYPES); empty: the built-in list.')
+@description('Default allowed file types of a newly registered workspace, comma-separated, detected from content (AIRLOCK_ALLOWED_FILE_TYPES); empty: the built-in list.')
 param allowedFileTypes string = ''
 
 @description('Notification mail (AIRLOCK_MAIL): smtp or none.')

@@ -105,13 +105,13 @@ param blobEndpointTemplate string = 'https://{account}.blob.${environment().suff
 @description('AIRLOCK_SAS_EXPIRY_MINUTES.')
 param sasExpiryMinutes int = 60
 
-@description('AIRLOCK_MAX_FILES: files per request.')
+@description('AIRLOCK_MAX_FILES: default files per request of a newly registered workspace.')
 param maxFiles int = 50
 
-@description('AIRLOCK_MAX_FILE_SIZE_MB.')
+@description('AIRLOCK_MAX_FILE_SIZE_MB: default maximum file size in MB of a newly registered workspace.')
 param maxFileSizeMB int = 1024
 
-@description('AIRLOCK_ALLOWED_FILE_TYPES: comma-separated extensions; empty: the built-in list.')
+@description('AIRLOCK_ALLOWED_FILE_TYPES: default allowed file types of a newly registered workspace, comma-separated; empty: the built-in list.')
 param allowedFileTypes string = ''
 
 @description('AIRLOCK_SCANNER: defender, clamav or none.')
@@ -122,7 +122,7 @@ param allowedFileTypes string = ''
 ])
 param scanner string = 'defender'
 
-@description('AIRLOCK_CLAMD: host:port of clamd, when scanner is clamav.')
+@description('AIRLOCK_CLAMD: clamd address, when scanner is clamav: tcp://host:3310, or the absolute path of its unix socket (docs/clamav.md).')
 param clamdAddress string = ''
 
 @description('AIRLOCK_CLAMD_MAX_FILE_SIZE_MB: MaxFileSize of the clamd.conf in use, in MB (docs/clamav.md).')

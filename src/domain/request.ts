@@ -6,14 +6,30 @@ import { RequestStatus, RequestType } from './status';
 import { messagesFor, STATUSES_WITH_STATUS_MESSAGE } from './statusMessages';
 import { assertTransition, TransitionTrigger } from './transitions';
 
+/**
+ * The MD5 of each block of a file's content, computed in the same read as its SHA-256: the storage
+ * service checks every server-side copy against them as the bytes arrive, so no move reads a file.
+ */
+export interface BlockDigests {
+  /** bytes per block; the last block holds the rest */
+  blockBytes: number;
+  /** the 16-byte MD5 of each block in order (one for an empty file), concatenated, base64 */
+  md5: string;
+}
+
 export interface AirlockFile {
   name: string;
   /** bytes */
   size: number;
-  /** hex SHA-256 of the content, computed at submit and verified after every move */
+  /** hex SHA-256 of the content, computed at submit; every move copies exactly this content */
   sha256?: string;
-  /** The version submitted (the storage ETag listed at submit): what is hashed and moved, nothing uploaded later. */
+  /**
+   * The version of record: the storage ETag listed at submit (what is hashed, nothing uploaded
+   * later), then that of the copy each move made. Every move copies only this version.
+   */
   etag?: string;
+  /** Recorded with the SHA-256; absent on files recorded before moves were verified by the storage service. */
+  blocks?: BlockDigests;
 }
 
 export type ReviewDecision = 'approved' | 'rejected' | 'revoked' | 'changes_requested';

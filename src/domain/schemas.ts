@@ -64,8 +64,9 @@ export const STATUS_ALIASES: Readonly<Record<string, RequestStatus>> = { blocked
  * The most requests one list response holds. Neither the portal nor the `tre` CLI follows a
  * continuation token (tre-facts §1.6, §2.3), so a list without `pageSize` answers everything up to
  * this many, and the continuation token only beyond it. Bounded because each request document is a
- * few kilobytes (up to hundreds with many files and reviews): 1000 keeps a response to a few MB and
- * one read of the Table store's matches, and a Cosmos query to a handful of its 4 MB pages.
+ * few kilobytes (up to hundreds with many files and reviews): 1000 keeps a response to a few MB, a
+ * Table store page to one index range and its point reads, and a Cosmos query to a handful of its
+ * 4 MB pages.
  */
 export const LIST_PAGE_CAP = 1000;
 
@@ -286,6 +287,7 @@ const airlockSettingsSchema = {
       maxItems: MAX_NOTIFICATION_ADDRESSES,
       uniqueItems: true,
     },
+    rehashOnApproval: { type: 'boolean' },
   },
   additionalProperties: false,
 };
@@ -310,5 +312,6 @@ export function parseAirlockSettings(body: unknown, scanCapacity?: ScanCapacity)
     allowedFileTypes: [...settings.allowedFileTypes],
     requestVisibility: settings.requestVisibility,
     notificationAddresses: [...settings.notificationAddresses],
+    rehashOnApproval: settings.rehashOnApproval,
   };
 }

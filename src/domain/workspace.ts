@@ -23,6 +23,12 @@ export interface AirlockSettings {
   requestVisibility: RequestVisibility;
   /** who is told about the workspace's airlock requests, besides requester and reviewers */
   notificationAddresses: string[];
+  /**
+   * At the move to the approved stage, read every file back and compare its SHA-256 with the one
+   * recorded at submit, besides the storage service's own check of the copy. Off by default: it
+   * costs one full read of the request's bytes by the airlock, so approval takes that much longer.
+   */
+  rehashOnApproval: boolean;
 }
 
 /** One change of a workspace's airlock settings, kept on the workspace as its audit trail. */
@@ -60,7 +66,9 @@ export interface WorkspaceSeed {
  * costs its name, digest and two scan report entries there: about 3,100 characters at the longest
  * (a 255-character name, details bounded by scan.ts). 64 such files, after three review cycles of the
  * longest reviews and messages, take 411,000 characters: 86% of the table's limit
- * (test/infra/requestCapacity.test.ts stores that document).
+ * (test/infra/requestCapacity.test.ts stores that document). The block MD5s that moves are checked
+ * against (stageStorage.ts, MAX_DIGESTED_BLOCKS) add 67 characters to a file up to 256 MiB and 324 to
+ * one of 50 GiB (13 blocks of 4000 MiB): 64 of those bring the document to 432,000 characters, 90%.
  */
 export const AIRLOCK_SETTINGS_LIMITS = {
   requiredApprovals: { min: 1, max: 5 },
@@ -132,7 +140,16 @@ export function defaultAirlockSettings(defaults: SettingsDefaults): AirlockSetti
     allowedFileTypes: ALLOWABLE_FILE_TYPES.filter((type) => defaults.allowedFileTypes.includes(type)),
     requestVisibility: 'own',
     notificationAddresses: [],
+    rehashOnApproval: false,
   };
+}
+
+/** Settings added after workspaces were first stored, with the value a workspace stored without them has. */
+const SETTINGS_ADDED_LATER: Pick<AirlockSettings, 'rehashOnApproval'> = { rehashOnApproval: false };
+
+/** A stored workspace's settings, completed with any setting added since it was stored. */
+export function completeAirlockSettings(stored: AirlockSettings): AirlockSettings {
+  return { ...SETTINGS_ADDED_LATER, ...stored };
 }
 
 function withinLimits(value: number, limits: { min: number; max: number }): number {
@@ -158,6 +175,7 @@ export const SETTING_FIELDS: readonly (keyof AirlockSettings)[] = [
   'allowedFileTypes',
   'requestVisibility',
   'notificationAddresses',
+  'rehashOnApproval',
 ];
 
 /** The names of the settings that differ. Lists are sets here: listing the same types in another order changes nothing. */

@@ -1,7 +1,7 @@
 import { scanCapacityOf } from '../config';
 import { NotFoundError } from '../domain/errors';
 import { ScanCapacity } from '../domain/scanCapacity';
-import { AirlockSettings, isMalwareScanned } from '../domain/workspace';
+import { AirlockSettings, completeAirlockSettings, isMalwareScanned } from '../domain/workspace';
 import { Dependencies } from '../infra/dependencies';
 import { DisabledScanner } from '../infra/scanning/disabledScanner';
 import { MalwareScanner } from '../infra/scanning/malwareScanner';
@@ -10,7 +10,7 @@ import { MalwareScanner } from '../infra/scanning/malwareScanner';
 export async function airlockSettingsOf(deps: Dependencies, workspaceId: string): Promise<AirlockSettings> {
   const workspace = await deps.workspaces.get(workspaceId);
   if (!workspace) throw new NotFoundError(`workspace '${workspaceId}' does not exist`);
-  return workspace.airlock;
+  return completeAirlockSettings(workspace.airlock);
 }
 
 /** What the scanner that will scan this workspace's files can fully scan; undefined when none will. */

@@ -6,7 +6,10 @@ import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
 import {
   BlobClient,
+  BlobGetPropertiesResponse,
+  BlobHTTPHeaders,
   BlobSASPermissions,
+  BlockBlobClient,
   BlobSASSignatureValues,
   BlobServiceClient,
   ContainerClient,
@@ -19,11 +22,28 @@ import {
   UserDelegationKey,
 } from '@azure/storage-blob';
 import { ConfigError } from '../config';
-import { AirlockError, ConflictError, DependencyError, InvariantError, NotFoundError, ValidationError } from '../domain/errors';
+import { AirlockError, ConflictError, DependencyError, IntegrityError, InvariantError, NotFoundError, ValidationError } from '../domain/errors';
 import { quotedEtag } from '../domain/etag';
 import { unaddressableBlobName } from '../domain/fileNames';
 import { CORE_ACCOUNTS, storageAccountName } from '../domain/stages';
-import { ByteRange, ContainerRef, CopyOptions, FileContent, HashedFile, StageStorage, StoredFile } from './stageStorage';
+import {
+  AZURE_BLOCK_LIMITS,
+  blockBytesFor,
+  BlockDigests,
+  blockDigestsOf,
+  BlockLimits,
+  blockRanges,
+  ByteRange,
+  ContainerRef,
+  CopyOptions,
+  digestedBlocksOf,
+  FileContent,
+  forEachBounded,
+  HashedFile,
+  HashOptions,
+  StageStorage,
+  StoredFile,
+} from './stageStorage';
 import { errorText } from '../domain/errorText';
 
 export type BlobStageStorageAuth =
@@ -39,20 +59,24 @@ export interface BlobStageStorageOptions {
   endpointTemplate: string;
   auth: BlobStageStorageAuth;
   /**
-   * Largest blob copied with the synchronous Copy Blob From URL; bigger ones use the asynchronous
-   * copy. Defaults to Azure's limit (256 MiB). Azurite does not enforce the limit, so tests lower it
-   * to reach the asynchronous path without huge files.
+   * Largest blob copied with one Copy Blob From URL; bigger ones are copied block by block (Put Block
+   * From URL, then Put Block List). Defaults to Azure's limit (256 MiB). Azurite does not enforce
+   * the limit, so tests lower it (and `minBlockBytes`) to reach the block path without huge files.
    */
   syncCopyMaxBytes?: number;
+  /** Smallest block of a block-by-block copy; defaults to 8 MiB. */
+  minBlockBytes?: number;
+  /** Blocks of one file copied at once; defaults to 8. */
+  blockCopyConcurrency?: number;
 }
 
 /** Provenance key on every copied blob; it is what makes a repeated copy a no-op. */
 export const SOURCE_ETAG_METADATA_KEY = 'airlock_source_etag';
 
-const AZURE_SYNC_COPY_LIMIT_BYTES = 256 * 1024 * 1024;
+const DEFAULT_BLOCK_COPY_CONCURRENCY = 8;
 /** SAS start times lie this far in the past, so a storage clock slightly behind ours still accepts them. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-/** The copy source SAS only has to outlive the request that starts the copy (and an async copy's reads). */
+/** The copy source SAS only has to outlive the requests that make the copy (every block's read). */
 const COPY_SOURCE_SAS_LIFETIME_MS = 15 * 60_000;
 const COPY_POLL_INTERVAL_MS = 2_000;
 const PING_TIMEOUT_MS = 10_000;
@@ -77,10 +101,34 @@ interface LocatedContainer {
   label: string;
 }
 
-/** What both copy operations accept, with the same meaning. */
-interface ServerSideCopyOptions {
+/** One server-side copy: what every call that makes it carries. */
+interface ServerSideCopy {
+  sourceUrl: string;
+  /** Every call is conditional on it, so the copy is of this version or is not made. */
+  sourceEtag: string;
   metadata: Record<string, string>;
-  sourceConditions: { ifMatch: string };
+  /** The source's content headers, which a block-by-block copy must set itself. */
+  headers: BlobHTTPHeaders;
+}
+
+/** One block to copy: its bytes in the source and, for a verified copy, the MD5 they must have. */
+interface CopyBlock {
+  range: Required<ByteRange>;
+  md5?: Buffer;
+}
+
+/**
+ * The generated operation behind BlockBlobClient.stageBlockFromURL. The client's wrapper drops the
+ * source conditions that Put Block From URL accepts (x-ms-source-if-match), and without them a
+ * block could come from another version of the source; the generated operation passes them.
+ */
+interface GeneratedPutBlockFromUrl {
+  stageBlockFromURL(
+    blockId: string,
+    contentLength: number,
+    sourceUrl: string,
+    options: { sourceRange: string; sourceContentMD5?: Uint8Array; sourceModifiedAccessConditions: { sourceIfMatch: string } },
+  ): Promise<unknown>;
 }
 
 interface CachedDelegationKey {
@@ -92,14 +140,20 @@ export class BlobStageStorage implements StageStorage {
   private readonly serviceClients = new Map<string, BlobServiceClient>();
   private readonly delegationKeys = new Map<string, CachedDelegationKey>();
   private readonly httpsOnly: boolean;
-  private readonly syncCopyMaxBytes: number;
+  private readonly blockLimits: BlockLimits;
+  private readonly blockCopyConcurrency: number;
 
   constructor(private readonly options: BlobStageStorageOptions) {
     if (!options.endpointTemplate.includes('{account}')) {
       throw new ConfigError([`endpointTemplate "${options.endpointTemplate}" has no {account} placeholder`]);
     }
     this.httpsOnly = options.endpointTemplate.startsWith('https:');
-    this.syncCopyMaxBytes = options.syncCopyMaxBytes ?? AZURE_SYNC_COPY_LIMIT_BYTES;
+    this.blockLimits = {
+      ...AZURE_BLOCK_LIMITS,
+      singleCallMaxBytes: options.syncCopyMaxBytes ?? AZURE_BLOCK_LIMITS.singleCallMaxBytes,
+      minBlockBytes: options.minBlockBytes ?? AZURE_BLOCK_LIMITS.minBlockBytes,
+    };
+    this.blockCopyConcurrency = options.blockCopyConcurrency ?? DEFAULT_BLOCK_COPY_CONCURRENCY;
   }
 
   async ensureContainer(ref: ContainerRef): Promise<void> {
@@ -124,7 +178,7 @@ export class BlobStageStorage implements StageStorage {
     });
   }
 
-  async hashFile(ref: ContainerRef, name: string, options: { etag?: string } = {}): Promise<HashedFile> {
+  async hashFile(ref: ContainerRef, name: string, options: HashOptions = {}): Promise<HashedFile> {
     const container = this.locate(ref);
     const blob = blobOf(container, name);
     const conditions = options.etag === undefined ? undefined : { ifMatch: quotedEtag(options.etag) };
@@ -137,16 +191,20 @@ export class BlobStageStorage implements StageStorage {
       const body = download.readableStreamBody;
       if (!body) throw new DependencyError(`download of ${name} from ${container.label} returned no body`);
       const hash = createHash('sha256');
+      const expectedSize = download.contentLength ?? 0;
+      const blocks = options.blockDigests ? new BlockHasher(blockBytesFor(expectedSize, this.blockLimits)) : undefined;
       let size = 0;
       for await (const chunk of body) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         hash.update(bytes);
+        blocks?.update(bytes);
         size += bytes.length;
       }
       if (size !== download.contentLength) {
         throw new DependencyError(`download of ${name} from ${container.label} ended after ${size} of ${download.contentLength} bytes`);
       }
-      return { name, size, etag: quotedEtag(download.etag), sha256: hash.digest('hex') };
+      const hashed: HashedFile = { name, size, etag: quotedEtag(download.etag), sha256: hash.digest('hex') };
+      return blocks ? { ...hashed, blocks: blocks.digests() } : hashed;
     });
   }
 
@@ -183,25 +241,33 @@ export class BlobStageStorage implements StageStorage {
       const done = await this.finishedCopy(destination, destinationBlob, sourceEtag);
       if (done) return done;
     }
+    const size = sourceProperties.contentLength ?? 0;
+    const blocks = this.copyBlocks(name, size, options.blocks);
 
     await this.ensureContainer(to);
-    const sourceUrl = await this.readOnlyUrl(source.accountName, sourceBlob);
-    // Always conditional on the etag we record, so the provenance metadata can never describe another version.
-    const copyOptions: ServerSideCopyOptions = {
+    const copy: ServerSideCopy = {
+      sourceUrl: await this.readOnlyUrl(source.accountName, sourceBlob),
+      sourceEtag,
+      // The provenance names the version the copy was made of, so it can never describe another.
       metadata: { ...options.metadata, [SOURCE_ETAG_METADATA_KEY]: sourceEtag },
-      sourceConditions: { ifMatch: sourceEtag },
+      headers: contentHeadersOf(sourceProperties),
     };
-    const size = sourceProperties.contentLength ?? 0;
     try {
-      await this.guard(destination.accountName, () => this.serverSideCopy(destinationBlob, sourceUrl, size, copyOptions));
+      const etag = await this.guard(destination.accountName, () =>
+        blocks.length === 1 && size <= this.blockLimits.singleCallMaxBytes
+          ? this.copyInOneCall(destinationBlob, copy, blocks[0])
+          : this.copyBlockByBlock(destinationBlob.getBlockBlobClient(), copy, blocks),
+      );
+      return { name, size, etag: etag ? quotedEtag(etag) : (await this.describe(destination, destinationBlob)).etag };
     } catch (error) {
       if (isSourceConditionFailure(error)) throw sourceChanged(name, source, destination);
+      if (error instanceof BlockMismatch) throw contentNotAsRecorded(name, source, destination, error.range);
+      if (isDigestMismatch(error)) throw contentNotAsRecorded(name, source, destination);
       if (isCopySourceFailure(error)) throw copySourceUnreadable(name, source, destination, error);
       if (error instanceof AirlockError) throw error;
-      // e.g. an asynchronous copy that ended as "failed"; its destination is re-copied on the next try
+      // e.g. storage timing out; the next try copies again (an uncommitted block list is replaced)
       throw new DependencyError(`copy of ${name} from ${source.label} to ${destination.label} failed: ${firstLine(error)}`, { cause: error });
     }
-    return this.describe(destination, destinationBlob);
   }
 
   async deleteFile(ref: ContainerRef, name: string, options: { etag?: string } = {}): Promise<void> {
@@ -274,13 +340,53 @@ export class BlobStageStorage implements StageStorage {
     return new StorageSharedKeyCredential(accountName, key);
   }
 
-  private async serverSideCopy(destination: BlobClient, sourceUrl: string, size: number, options: ServerSideCopyOptions): Promise<void> {
-    if (size <= this.syncCopyMaxBytes) {
-      await destination.syncCopyFromURL(sourceUrl, options);
-      return;
+  /**
+   * The blocks a copy is made of: the recorded ones, each with the MD5 the storage service must find,
+   * or, for a copy nothing was recorded for, the file cut as `hashFile` would cut it.
+   */
+  private copyBlocks(name: string, size: number, recorded: BlockDigests | undefined): CopyBlock[] {
+    if (recorded) return digestedBlocksOf(name, size, recorded);
+    return blockRanges(size, blockBytesFor(size, this.blockLimits)).map((range) => ({ range }));
+  }
+
+  /** Copy Blob From URL: the service checks the whole content against the one MD5 as it arrives. */
+  private async copyInOneCall(destination: BlobClient, copy: ServerSideCopy, block: CopyBlock): Promise<string | undefined> {
+    const response = await destination.syncCopyFromURL(copy.sourceUrl, {
+      metadata: copy.metadata,
+      sourceConditions: { ifMatch: copy.sourceEtag },
+      sourceContentMD5: block.md5,
+    });
+    return response.etag;
+  }
+
+  /**
+   * Put Block From URL for every block, a bounded number at once, each conditional on the source
+   * version and checked against its MD5 by the service; then Put Block List commits them in order
+   * with the provenance, in one write. A failed try leaves only uncommitted blocks, which the next
+   * try's blocks of the same ids replace.
+   */
+  private async copyBlockByBlock(destination: BlockBlobClient, copy: ServerSideCopy, blocks: CopyBlock[]): Promise<string | undefined> {
+    const generated = (destination as unknown as { blockBlobContext?: Partial<GeneratedPutBlockFromUrl> }).blockBlobContext;
+    if (typeof generated?.stageBlockFromURL !== 'function') {
+      throw new InvariantError('@azure/storage-blob no longer exposes Put Block From URL with source conditions (BlockBlobClient.blockBlobContext); check the SDK upgrade');
     }
-    const poller = await destination.beginCopyFromURL(sourceUrl, { ...options, intervalInMs: COPY_POLL_INTERVAL_MS });
-    await poller.pollUntilDone();
+    const putBlockFromUrl = generated.stageBlockFromURL.bind(generated);
+    const ids = blocks.map((_, index) => blockIdOf(index));
+    await forEachBounded(blocks, this.blockCopyConcurrency, async (block, index) => {
+      const { offset, count } = block.range;
+      try {
+        await putBlockFromUrl(ids[index], 0, copy.sourceUrl, {
+          sourceRange: `bytes=${offset}-${offset + count - 1}`,
+          sourceContentMD5: block.md5,
+          sourceModifiedAccessConditions: { sourceIfMatch: copy.sourceEtag },
+        });
+      } catch (error) {
+        if (isDigestMismatch(error)) throw new BlockMismatch(block.range, error);
+        throw error;
+      }
+    });
+    const committed = await destination.commitBlockList(ids, { metadata: copy.metadata, blobHTTPHeaders: copy.headers });
+    return committed.etag;
   }
 
   /** The destination's metadata proves an earlier copy of exactly this source version; reuse it. */
@@ -299,7 +405,7 @@ export class BlobStageStorage implements StageStorage {
     return { name: blob.name, size: properties.contentLength ?? 0, etag: quotedEtag(properties.etag) };
   }
 
-  /** Properties once any asynchronous copy into the blob has ended (a retry may meet its own earlier copy). */
+  /** Properties once any asynchronous copy into the blob has ended (one an earlier version of the airlock started). */
   private async settledProperties(blob: BlobClient) {
     for (;;) {
       const properties = await blob.getProperties();
@@ -417,9 +523,79 @@ function explainFailure(accountName: string, error: unknown): unknown {
   return error;
 }
 
+/**
+ * MD5 of each consecutive block of a stream, fed as the bytes arrive (chunks need not align with
+ * blocks), so the digests come from the same read as the SHA-256.
+ */
+class BlockHasher {
+  private readonly md5: Buffer[] = [];
+  private current = createHash('md5');
+  private inCurrent = 0;
+
+  constructor(private readonly blockBytes: number) {}
+
+  update(bytes: Buffer): void {
+    let offset = 0;
+    while (offset < bytes.length) {
+      const take = Math.min(this.blockBytes - this.inCurrent, bytes.length - offset);
+      this.current.update(bytes.subarray(offset, offset + take));
+      this.inCurrent += take;
+      offset += take;
+      if (this.inCurrent === this.blockBytes) {
+        this.md5.push(this.current.digest());
+        this.current = createHash('md5');
+        this.inCurrent = 0;
+      }
+    }
+  }
+
+  digests(): BlockDigests {
+    // An empty file still has one digest, and a last partial block has its own.
+    const md5 = this.inCurrent > 0 || this.md5.length === 0 ? [...this.md5, this.current.digest()] : this.md5;
+    return blockDigestsOf(this.blockBytes, md5);
+  }
+}
+
+/** Put Block From URL found a block whose bytes do not have the MD5 asked for. */
+class BlockMismatch extends Error {
+  constructor(
+    readonly range: Required<ByteRange>,
+    cause: unknown,
+  ) {
+    super(`bytes ${range.offset}+${range.count} do not have their recorded MD5`, { cause });
+  }
+}
+
+/** Block ids of one blob must all have the same length; five digits cover Azure's 50,000 blocks. */
+function blockIdOf(index: number): string {
+  return Buffer.from(`airlock-block-${String(index).padStart(5, '0')}`).toString('base64');
+}
+
+/** Copy Blob From URL copies these with the bytes; a block list must be given them. */
+function contentHeadersOf(properties: BlobGetPropertiesResponse): BlobHTTPHeaders {
+  return {
+    blobContentType: properties.contentType,
+    blobContentEncoding: properties.contentEncoding,
+    blobContentLanguage: properties.contentLanguage,
+    blobContentDisposition: properties.contentDisposition,
+    blobCacheControl: properties.cacheControl,
+  };
+}
+
 function sourceChanged(name: string, source: LocatedContainer, destination: LocatedContainer): ConflictError {
   return new ConflictError(
     `${name} in ${source.label} changed since it was checked; not copied to ${destination.label}`,
+  );
+}
+
+/**
+ * The storage service read other bytes than the ones digested when the file was hashed, under the
+ * same version: the source is corrupt (or the record is), and the copy was not made.
+ */
+function contentNotAsRecorded(name: string, source: LocatedContainer, destination: LocatedContainer, block?: Required<ByteRange>): IntegrityError {
+  const where = block ? `its bytes from ${block.offset} (${block.count} bytes)` : 'its content';
+  return new IntegrityError(
+    `file '${name}' in ${source.label} is not what was hashed: the storage service found ${where} differ from the MD5 recorded with its SHA-256; not copied to ${destination.label}`,
   );
 }
 
@@ -465,6 +641,12 @@ function isSourceConditionFailure(error: unknown): boolean {
     code === 'SourceConditionNotMet' ||
     copySourceDetails(error).copySourceStatusCode === 412
   );
+}
+
+/** The service's answer when the bytes it read do not have the MD5 (or CRC64) the request carried. */
+function isDigestMismatch(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  return statusOf(error) === 400 && (code === 'Md5Mismatch' || code === 'Crc64Mismatch');
 }
 
 function isCopySourceFailure(error: unknown): boolean {

@@ -28,9 +28,9 @@ import { AirlockRequest, upgradeStoredRequest } from '../domain/request';
 import { ListQuery, OrderByField } from '../domain/schemas';
 import { ConfigError } from '../config';
 import { ConflictError, DependencyError, IntegrityError, InvariantError, RequestValidationError } from '../domain/errors';
-import { CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
+import { assertAuditRange, AuditRange, CrossWorkspaceQuery, RequestPage, RequestStore } from './requestStore';
 import { describeFailure, isDependencyStatus, statusOf, toStoreError } from './storeErrors';
-import { assertNotAuditEntryId, AUDIT_ID_PREFIX, auditIdPrefixOf, chainEntries, isAuditEntryId } from './auditChain';
+import { assertNotAuditEntryId, AUDIT_ID_PREFIX, auditEntryId, auditIdPrefixOf, chainEntries, isAuditEntryId } from './auditChain';
 
 export const REQUESTS_PARTITION_KEY_PATH = '/workspaceId';
 
@@ -198,17 +198,30 @@ export class CosmosRequestStore implements RequestStore {
     return { ...withoutEtag(document), etag: written.eTag };
   }
 
-  /** The request's audit entries, in key order (= sequence order unless someone moved them). */
-  async listAudit(workspaceId: string, requestId: string): Promise<AuditEntry[]> {
+  /**
+   * The request's audit entries, in key order (= sequence order unless someone moved them). A range
+   * is a range of ids within the partition: the zero-padded ids sort as their sequence numbers do.
+   */
+  async listAudit(workspaceId: string, requestId: string, range: AuditRange = {}): Promise<AuditEntry[]> {
+    // The workspace condition repeats the partition key, as `list` does: the local Cosmos-compatible
+    // server ignores a query's partitionKey option and would return the same id's log from every workspace.
+    const conditions = ['c.workspaceId = @workspaceId', 'STARTSWITH(c.id, @prefix)'];
+    const parameters: SqlParameter[] = [
+      { name: '@workspaceId', value: workspaceId },
+      { name: '@prefix', value: auditIdPrefixOf(requestId) },
+    ];
+    assertAuditRange(range);
+    if (range.afterSeq !== undefined) {
+      conditions.push('c.id > @afterId');
+      parameters.push({ name: '@afterId', value: auditEntryId(requestId, range.afterSeq) });
+    }
+    if (range.throughSeq !== undefined) {
+      conditions.push('c.id <= @throughId');
+      parameters.push({ name: '@throughId', value: auditEntryId(requestId, range.throughSeq) });
+    }
     try {
       const { resources } = await this.container.items
-        .query<StoredItem>(
-          {
-            query: 'SELECT * FROM c WHERE STARTSWITH(c.id, @prefix) ORDER BY c.id ASC',
-            parameters: [{ name: '@prefix', value: auditIdPrefixOf(requestId) }],
-          },
-          { partitionKey: workspaceId },
-        )
+        .query<StoredItem>({ query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.id ASC`, parameters }, { partitionKey: workspaceId })
         .fetchAll();
       return resources.map(fromStoredAuditItem);
     } catch (error) {

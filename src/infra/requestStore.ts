@@ -1,6 +1,7 @@
 import { AuditDraft, AuditEntry } from '../domain/audit';
 import { AirlockRequest } from '../domain/request';
 import { ListQuery } from '../domain/schemas';
+import { InvariantError } from '../domain/errors';
 
 export interface RequestPage {
   items: AirlockRequest[];
@@ -12,6 +13,21 @@ export interface RequestPage {
 export interface CrossWorkspaceQuery extends ListQuery {
   /** Restrict to these workspaces; undefined means all. */
   workspaceIds?: readonly string[];
+}
+
+/** Entries `afterSeq + 1` through `throughSeq` of a log; a bound left out leaves that end open. */
+export interface AuditRange {
+  afterSeq?: number;
+  throughSeq?: number;
+}
+
+/** Range bounds become entry keys, so each must be a whole sequence number (0 = before the first entry). */
+export function assertAuditRange(range: AuditRange): void {
+  for (const [name, bound] of Object.entries(range)) {
+    if (bound !== undefined && !(Number.isSafeInteger(bound) && bound >= 0)) {
+      throw new InvariantError(`an audit range's ${name} must be a whole number of at least 0 (got ${JSON.stringify(bound)})`);
+    }
+  }
 }
 
 /**
@@ -38,8 +54,10 @@ export interface RequestStore {
   /**
    * The request's audit entries, ordered by their key (the zero-padded sequence number), so an
    * untampered log comes back as 1, 2, 3...; empty when the request has none. Check with verifyChain.
+   * With a range, only the entries whose keys lie in it, read as a key-range query: reading the
+   * newest entries of a long log costs what they are, not what the log is.
    */
-  listAudit(workspaceId: string, requestId: string): Promise<AuditEntry[]>;
+  listAudit(workspaceId: string, requestId: string, range?: AuditRange): Promise<AuditEntry[]>;
   /** Never returns audit entries (nor do `get`, `getById` and `listAll`). */
   list(workspaceId: string, query: ListQuery): Promise<RequestPage>;
   listAll(query: CrossWorkspaceQuery): Promise<RequestPage>;

@@ -66,17 +66,21 @@ function usesHttp(connectionString: string): boolean {
  * between the service's check and ours, which is success too.
  */
 export function tableCreator(table: TableClient, toError: (error: unknown) => unknown): () => Promise<void> {
-  let ready: Promise<void> | undefined;
-  const create = async () => {
+  return onceUntilFailure(async () => {
     try {
       await table.createTable();
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 409) return;
       throw toError(error);
     }
-  };
+  });
+}
+
+/** `work` run once and its outcome shared by every caller; a failure is not kept, so the next call tries again. */
+export function onceUntilFailure(work: () => Promise<void>): () => Promise<void> {
+  let ready: Promise<void> | undefined;
   return () =>
-    (ready ??= create().catch((error: unknown) => {
+    (ready ??= work().catch((error: unknown) => {
       ready = undefined;
       throw error;
     }));

@@ -1,8 +1,10 @@
 /**
- * Embedded Azurite (blob and table), started in this process. Azurite's package `main` is its VS Code
- * extension, so the servers are loaded by deep import; the version is pinned in package.json.
- * Azurite reads AZURITE_ACCOUNTS when it starts (and every minute after), so the accounts must be
- * known before `startAzurite` is called.
+ * Embedded Azurite (blob and table), started on the event loop of the thread that calls
+ * `startAzurite`. The local host calls it on a worker thread of its own (azuriteThread.ts); tests of
+ * the adapters call it in their own thread. Azurite's package `main` is its VS Code extension, so the
+ * servers are loaded by deep import; the version is pinned in package.json.
+ * Azurite reads AZURITE_ACCOUNTS when it starts (and every minute after), so `startAzurite` publishes
+ * the accounts there first (each worker thread has its own copy of the environment).
  *
  * Two things are added to Azurite as it comes: persisted metadata is saved before a request is
  * answered (durableLoki.ts), and a SAS-authorized copy must be allowed to read its source
@@ -135,26 +137,34 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   }
   blobOrigin = `http://${blob.getHttpServerAddress().replace(/^https?:\/\//, '')}`;
   const tableOrigin = `http://${table.getHttpServerAddress().replace(/^https?:\/\//, '')}`;
-  const blobEndpoint = (account: string) => `${blobOrigin}/${account}`;
-  const tableEndpoint = (account: string) => `${tableOrigin}/${account}`;
   const portsMoved = [
     { service: 'blob' as const, asked: options.blobPort ?? 0, used: Number(new URL(blobOrigin).port) },
     { service: 'table' as const, asked: options.tablePort ?? 0, used: Number(new URL(tableOrigin).port) },
   ].filter(({ asked, used }) => asked !== 0 && asked !== used);
+  return describeRunningAzurite(options.accounts, { blobOrigin, tableOrigin, portsMoved }, async () => {
+    await Promise.allSettled([blob.close(), table.close()]);
+    await Promise.allSettled(durableStores.map((store) => store.idle()));
+  });
+}
+
+/** Where a started Azurite answers: all a caller in another thread needs to know of it. */
+export type AzuriteAddresses = Pick<RunningAzurite, 'blobOrigin' | 'tableOrigin' | 'portsMoved'>;
+
+export function describeRunningAzurite(accounts: Record<string, string>, addresses: AzuriteAddresses, close: () => Promise<void>): RunningAzurite {
+  const { blobOrigin, tableOrigin, portsMoved } = addresses;
+  const blobEndpoint = (account: string) => `${blobOrigin}/${account}`;
+  const tableEndpoint = (account: string) => `${tableOrigin}/${account}`;
   return {
     blobOrigin,
     tableOrigin,
     portsMoved,
-    accounts: { ...options.accounts },
+    accounts: { ...accounts },
     blobEndpoint,
     tableEndpoint,
     connectionString: (account) =>
-      `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${options.accounts[account]};` +
+      `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${accounts[account]};` +
       `BlobEndpoint=${blobEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`,
-    async close() {
-      await Promise.allSettled([blob.close(), table.close()]);
-      await Promise.allSettled(durableStores.map((store) => store.idle()));
-    },
+    close,
   };
 }
 

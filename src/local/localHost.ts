@@ -1,6 +1,7 @@
 /**
  * The local host: what Azure provides, stood in by one process. Embedded Azurite (one account per
- * stage, plus one for request state), the app's own function registrations served over HTTP, the
+ * stage, plus one for request state) on a worker thread of its own, so it uses the second core
+ * (azuriteThread.ts), the app's own function registrations served over HTTP, the
  * Durable backend persisted on disk, and a token issuer. It only sets the app's configuration to
  * point at these; the app itself runs unchanged.
  */
@@ -8,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CORE_ACCOUNTS, storageAccountName, WORKSPACE_ACCOUNTS } from '../domain/stages';
-import { startAzurite, newAccountKey, RunningAzurite } from './azurite';
+import { newAccountKey, RunningAzurite } from './azurite';
+import { startAzuriteThread } from './azuriteThread';
 import { CORS_ORIGINS_SETTING, parseCorsOrigins } from './corsPolicy';
 import { DURABLE_CLOCK_RATE_SETTING, durableClock } from './durableClock';
 import { LocalDurableBackend } from './durableBackend';
@@ -106,11 +108,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const clock = durableClock(process.env[DURABLE_CLOCK_RATE_SETTING]);
   const cors = parseCorsOrigins(process.env[CORS_ORIGINS_SETTING]);
 
-  const azurite = await startAzurite({
+  const azurite = await startAzuriteThread({
     accounts: state.accountKeys,
     location: join(dataDir, 'azurite'),
     blobPort: state.storagePorts?.blob,
     tablePort: state.storagePorts?.table,
+    // As when Azurite shared the app's thread and crashed with it: a host without storage stops, and
+    // what it acknowledged is on disk for the next start.
+    onFailure: (error) => {
+      log(formatLogLine('error', 'storage (Azurite) stopped; stopping the local host', error));
+      process.exit(1);
+    },
   });
   const closeOnFailure: Array<() => Promise<void>> = [() => azurite.close()];
   for (const moved of azurite.portsMoved) {

@@ -12,6 +12,7 @@ const settings = {
   allowedFileTypes: ['csv'],
   requestVisibility: 'own',
   notificationAddresses: [],
+  rehashOnApproval: false,
 };
 const clamd64 = clamavCapacity({ maxFileSizeMb: 64, streamMaxLengthMb: 64, maxScanSizeMb: 256 });
 

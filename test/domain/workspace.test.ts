@@ -12,6 +12,7 @@ import {
   AirlockSettings,
   ALLOWABLE_FILE_TYPES,
   changedSettingFields,
+  completeAirlockSettings,
   defaultAirlockSettings,
   isWorkspaceId,
   newWorkspace,
@@ -37,13 +38,14 @@ const settings = (over: Partial<AirlockSettings> = {}): AirlockSettings => ({
   allowedFileTypes: ['csv', 'pdf', 'zip'],
   requestVisibility: 'own',
   notificationAddresses: ['a@example.org', 'b@example.org'],
+  rehashOnApproval: false,
   ...over,
 });
 
 const workspace = (): Workspace => ({ ...newWorkspace({ id: 'ws01', displayName: 'Workspace One', audience: 'api://ws01' }, settings()), etag: '"e1"' });
 
 describe('defaultAirlockSettings', () => {
-  test('a new workspace is enabled, scanned, needs one approval, shows researchers their own requests and notifies nobody extra', () => {
+  test('a new workspace is enabled, scanned, needs one approval, shows researchers their own requests, notifies nobody extra and leaves approved copies to the storage check', () => {
     expect(defaultAirlockSettings({ maxFiles: 7, maxFileSizeMb: 2, allowedFileTypes: ['csv'] })).toStrictEqual({
       enabled: true,
       scanningEnabled: true,
@@ -53,6 +55,7 @@ describe('defaultAirlockSettings', () => {
       allowedFileTypes: ['csv'],
       requestVisibility: 'own',
       notificationAddresses: [],
+      rehashOnApproval: false,
     });
   });
 
@@ -132,6 +135,7 @@ describe('changedSettingFields', () => {
     ['allowedFileTypes', { allowedFileTypes: ['csv', 'pdf'] }],
     ['requestVisibility', { requestVisibility: 'workspace' }],
     ['notificationAddresses', { notificationAddresses: ['a@example.org', 'c@example.org'] }],
+    ['rehashOnApproval', { rehashOnApproval: true }],
   ])('names %s when only it changed', (field, change) => {
     expect(changedSettingFields(settings(), settings(change))).toEqual([field]);
   });
@@ -140,6 +144,17 @@ describe('changedSettingFields', () => {
     const next = settings({ notificationAddresses: [], maxFiles: 3, enabled: false });
     expect(changedSettingFields(settings(), next)).toEqual(['enabled', 'maxFiles', 'notificationAddresses']);
     expect(SETTING_FIELDS).toHaveLength(Object.keys(settings()).length);
+  });
+});
+
+describe('completeAirlockSettings', () => {
+  test('a workspace stored before rehashOnApproval existed does not re-hash at approval', () => {
+    const { rehashOnApproval: _absent, ...storedBefore } = settings();
+    expect(completeAirlockSettings(storedBefore as AirlockSettings)).toEqual({ ...storedBefore, rehashOnApproval: false });
+  });
+
+  test('a stored setting is kept as it is', () => {
+    expect(completeAirlockSettings(settings({ rehashOnApproval: true }))).toEqual(settings({ rehashOnApproval: true }));
   });
 });
 

@@ -38,6 +38,7 @@ const DEFAULT_SETTINGS = {
   allowedFileTypes: ['csv', 'tsv', 'txt', 'json', 'pdf', 'png', 'jpg', 'svg', 'parquet', 'zip'],
   requestVisibility: 'own',
   notificationAddresses: [],
+  rehashOnApproval: false,
 };
 
 async function readSettings() {
@@ -117,6 +118,8 @@ test.each([
   ['a bad email', { ...DEFAULT_SETTINGS, notificationAddresses: ['not an address'] }, 'body.notificationAddresses.0 is not valid'],
   ['an unknown field', { ...DEFAULT_SETTINGS, quarantine: true }, 'body.quarantine is not a known field'],
   ['a visibility not offered', { ...DEFAULT_SETTINGS, requestVisibility: 'everyone' }, 'body.requestVisibility must be one of: own, workspace'],
+  ['no word on re-hashing at approval', (({ rehashOnApproval: _rehash, ...rest }) => rest)(DEFAULT_SETTINGS), 'body.rehashOnApproval is required'],
+  ['re-hashing asked for in words', { ...DEFAULT_SETTINGS, rehashOnApproval: 'yes' }, 'body.rehashOnApproval must be a boolean'],
   ['not an object', [DEFAULT_SETTINGS], 'body must be a JSON object'],
 ])('PUT with %s answers 422 naming the field and changes nothing', async (_case, body, detail) => {
   const before = await readSettings();

@@ -63,6 +63,11 @@ testLocalOnly('health says that scanning is off on a local host without clamd', 
   expect(health.body.scanning).toMatch(/disabled/);
 });
 
+testLocalOnly("health says that events are published to the local host's stand-in topic", "the local host's own events topic", async () => {
+  const health = await api.call('GET', '/health');
+  expect(health.body.events).toMatch(/^Event Grid topic \S+ \(CloudEvents, access key\)$/);
+});
+
 test('import: draft → submitted → in_review → approved, files moved and unchanged', async () => {
   const files = { 'results.csv': 'a,b\n1,2\n', 'notes.txt': 'several files per request are normal' };
   const accounts = await airlock.stageAccounts();

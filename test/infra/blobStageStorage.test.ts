@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import type { TokenCredential } from '@azure/identity';
 import { Readable } from 'node:stream';
-import { BlobClient, BlobDownloadResponseParsed, BlobServiceClient, RestError } from '@azure/storage-blob';
+import { BlobClient, BlobDownloadResponseParsed, BlobServiceClient, RestError, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { ConfigError } from '../../src/config';
-import { ConflictError, DependencyError, InvariantError, NotFoundError } from '../../src/domain/errors';
+import { ConflictError, DependencyError, IntegrityError, InvariantError, NotFoundError } from '../../src/domain/errors';
+import { quotedEtag } from '../../src/domain/etag';
 import { CORE_ACCOUNTS, StageAccount, storageAccountName, WORKSPACE_ACCOUNTS } from '../../src/domain/stages';
 import { BlobStageStorage, SOURCE_ETAG_METADATA_KEY } from '../../src/infra/blobStageStorage';
-import { ContainerRef } from '../../src/infra/stageStorage';
+import { BlockDigests, blockDigestsOf, ContainerRef } from '../../src/infra/stageStorage';
 import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
 
 const TRE_ID = 'test';
@@ -34,13 +35,45 @@ afterAll(async () => {
   await azurite?.close();
 });
 
-function storageAt(endpointTemplate: string, extra: { syncCopyMaxBytes?: number; keys?: Record<string, string> } = {}) {
+function storageAt(
+  endpointTemplate: string,
+  extra: { syncCopyMaxBytes?: number; minBlockBytes?: number; blockCopyConcurrency?: number; keys?: Record<string, string> } = {},
+) {
   return new BlobStageStorage({
     treId: TRE_ID,
     endpointTemplate,
     auth: { kind: 'account-key', keys: extra.keys ?? accountKeys },
     syncCopyMaxBytes: extra.syncCopyMaxBytes,
+    minBlockBytes: extra.minBlockBytes,
+    blockCopyConcurrency: extra.blockCopyConcurrency,
   });
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Files above 1 MiB are copied block by block, in blocks of at least 256 KiB: the Azure path at a test's scale. */
+function smallLimitsStorage(extra: { blockCopyConcurrency?: number } = {}) {
+  return storageAt(`${azurite.blobOrigin}/{account}`, { syncCopyMaxBytes: MiB, minBlockBytes: 256 * KiB, ...extra });
+}
+
+function md5(bytes: Buffer): Buffer {
+  return createHash('md5').update(bytes).digest();
+}
+
+/** The MD5 of each `blockBytes` block of `bytes`, as recorded. */
+function digestsOf(bytes: Buffer, blockBytes: number): BlockDigests {
+  const md5s: Buffer[] = [];
+  for (let offset = 0; offset < bytes.length || md5s.length === 0; offset += blockBytes) md5s.push(md5(bytes.subarray(offset, offset + blockBytes)));
+  return blockDigestsOf(blockBytes, md5s);
+}
+
+/** The recorded digests with block `index` replaced by the MD5 of other bytes. */
+function withWrongBlock(blocks: BlockDigests, index: number): BlockDigests {
+  const md5s = Buffer.from(blocks.md5, 'base64');
+  if ((index + 1) * 16 > md5s.length) throw new Error(`there is no block ${index} among ${md5s.length / 16}`);
+  md5(Buffer.from('bytes that were never there')).copy(md5s, index * 16);
+  return { blockBytes: blocks.blockBytes, md5: md5s.toString('base64') };
 }
 
 /** A fresh request container, so tests do not see each other's files. */
@@ -295,20 +328,207 @@ describe('BlobStageStorage on Azurite', () => {
       );
     });
 
-    test('blobs above the sync copy limit take the asynchronous copy', async () => {
-      const asyncOnly = storageAt(`${azurite.blobOrigin}/{account}`, { syncCopyMaxBytes: 0 });
+    test('a blob above the single-call limit is copied block by block even with nothing recorded for it', async () => {
+      const blocky = smallLimitsStorage();
       const requestId = randomUUID();
       const from = newRef('stalexip', requestId);
       const to = newRef('stalexapp', requestId);
-      const bytes = randomBytes(1024 * 1024);
+      const bytes = randomBytes(MiB + 1);
       await upload(from, { 'big.bin': bytes });
       const [source] = await storage.listFiles(from);
 
-      const copied = await asyncOnly.copyFile(from, to, 'big.bin', { sourceEtag: source.etag });
+      const copied = await blocky.copyFile(from, to, 'big.bin', { sourceEtag: source.etag });
+
+      expect(copied).toEqual({ name: 'big.bin', size: bytes.length, etag: (await storage.listFiles(to))[0].etag });
+      expect((await storage.hashFile(to, 'big.bin')).sha256).toBe(sha256(bytes));
+      expect(await blocky.copyFile(from, to, 'big.bin', { sourceEtag: source.etag })).toEqual(copied);
+    });
+  });
+
+  describe('block digests, taken in the same read as the SHA-256', () => {
+    test('a file up to the single-call limit has one MD5, of all of it; an empty file has the MD5 of nothing', async () => {
+      const ref = newRef('stalimex');
+      const oneMiB = randomBytes(MiB);
+      await upload(ref, { 'limit.bin': oneMiB, 'empty.txt': Buffer.alloc(0) });
+
+      const atLimit = await smallLimitsStorage().hashFile(ref, 'limit.bin', { blockDigests: true });
+      const empty = await smallLimitsStorage().hashFile(ref, 'empty.txt', { blockDigests: true });
+
+      expect(atLimit).toMatchObject({ sha256: sha256(oneMiB), blocks: { blockBytes: MiB, md5: md5(oneMiB).toString('base64') } });
+      expect(empty).toMatchObject({ sha256: sha256(Buffer.alloc(0)), blocks: { blockBytes: 1, md5: md5(Buffer.alloc(0)).toString('base64') } });
+    });
+
+    test('a larger file has the MD5 of each block, the last one short, whatever chunks the download arrives in', async () => {
+      const ref = newRef('stalimex');
+      const bytes = randomBytes(2 * MiB - 1000);
+      await upload(ref, { 'large.bin': bytes });
+
+      const hashed = await smallLimitsStorage().hashFile(ref, 'large.bin', { blockDigests: true });
+
+      const blockBytes = 256 * KiB;
+      const expected = Array.from({ length: 8 }, (_, index) => md5(bytes.subarray(index * blockBytes, (index + 1) * blockBytes)));
+      expect(hashed).toMatchObject({ size: bytes.length, sha256: sha256(bytes), blocks: blockDigestsOf(blockBytes, expected) });
+    });
+
+    test('a file that would have more than 8 blocks of the smallest size has 8 larger ones', async () => {
+      const ref = newRef('stalimex');
+      const bytes = randomBytes(4 * MiB + 8);
+      await upload(ref, { 'larger.bin': bytes });
+
+      const { blocks } = await smallLimitsStorage().hashFile(ref, 'larger.bin', { blockDigests: true });
+
+      expect(blocks).toEqual(digestsOf(bytes, 512 * KiB + 1));
+      expect(Buffer.from(blocks!.md5, 'base64')).toHaveLength(8 * 16);
+    });
+
+    test('without being asked, hashFile takes no block digests', async () => {
+      const ref = newRef('stalimex');
+      await upload(ref, { 'a.txt': Buffer.from('a') });
+      expect(await storage.hashFile(ref, 'a.txt')).not.toHaveProperty('blocks');
+    });
+  });
+
+  describe('verified copies: bound to the recorded version and checked by the storage service, never read by the airlock', () => {
+    async function hashedSource(bytes: Buffer, store = smallLimitsStorage()) {
+      const requestId = randomUUID();
+      const from = newRef('stalimex', requestId);
+      const to = newRef('stalimip', requestId);
+      await upload(from, { 'data.bin': bytes });
+      const hashed = await store.hashFile(from, 'data.bin', { blockDigests: true });
+      return { from, to, hashed, recorded: { sourceEtag: hashed.etag, blocks: hashed.blocks } };
+    }
+
+    test('a file up to the single-call limit is one Copy Blob From URL carrying its MD5 and conditional on its version', async () => {
+      const store = smallLimitsStorage();
+      const bytes = randomBytes(MiB);
+      const { from, to, hashed, recorded } = await hashedSource(bytes, store);
+      const download = jest.spyOn(BlobClient.prototype, 'download');
+      const copyCall = jest.spyOn(BlobClient.prototype, 'syncCopyFromURL');
+
+      const copied = await store.copyFile(from, to, 'data.bin', recorded);
+
+      expect(copyCall).toHaveBeenCalledTimes(1);
+      const [, options] = copyCall.mock.calls[0];
+      expect(Buffer.from(options?.sourceContentMD5 ?? [])).toEqual(md5(bytes));
+      expect(options?.sourceConditions).toEqual({ ifMatch: hashed.etag });
+      expect(download).not.toHaveBeenCalled();
+      copyCall.mockRestore();
+      download.mockRestore();
+      expect(copied).toEqual({ name: 'data.bin', size: bytes.length, etag: (await storage.listFiles(to))[0].etag });
+      expect((await storage.hashFile(to, 'data.bin')).sha256).toBe(sha256(bytes));
+    });
+
+    test('a larger file is copied block by block, committed in order with its provenance and content type, nothing read by the airlock', async () => {
+      const store = smallLimitsStorage();
+      const bytes = randomBytes(2 * MiB - 1000);
+      const { from, to, hashed, recorded } = await hashedSource(bytes, store);
+      const sourceClient = new BlobServiceClient(`${azurite.blobOrigin}/stalimextest`, new StorageSharedKeyCredential('stalimextest', accountKeys.stalimextest));
+      await sourceClient.getContainerClient(from.container).getBlobClient('data.bin').setHTTPHeaders({ blobContentType: 'application/x-parquet' });
+      const [versionWithHeaders] = await storage.listFiles(from);
+      const download = jest.spyOn(BlobClient.prototype, 'download');
+
+      const copied = await store.copyFile(from, to, 'data.bin', { ...recorded, sourceEtag: versionWithHeaders.etag, metadata: { airlock_sha256: hashed.sha256 } });
+
+      expect(download).not.toHaveBeenCalled();
+      download.mockRestore();
+      const destination = new BlobServiceClient(`${azurite.blobOrigin}/stalimiptest`, new StorageSharedKeyCredential('stalimiptest', accountKeys.stalimiptest))
+        .getContainerClient(to.container)
+        .getBlockBlobClient('data.bin');
+      const { committedBlocks } = await destination.getBlockList('committed');
+      expect(committedBlocks?.map((block) => block.size)).toEqual([...new Array<number>(7).fill(256 * KiB), 256 * KiB - 1000]);
+      const properties = await destination.getProperties();
+      expect(properties.metadata).toEqual({ airlock_sha256: hashed.sha256, [SOURCE_ETAG_METADATA_KEY]: versionWithHeaders.etag });
+      expect(properties.contentType).toBe('application/x-parquet');
+      expect(copied).toEqual({ name: 'data.bin', size: bytes.length, etag: quotedEtag(properties.etag) });
+      expect((await storage.hashFile(to, 'data.bin')).sha256).toBe(sha256(bytes));
+      expect(await store.copyFile(from, to, 'data.bin', { ...recorded, sourceEtag: versionWithHeaders.etag })).toEqual(copied);
+    });
+
+    test('a block whose bytes do not have their recorded MD5 fails the copy, naming the file and the bytes, and nothing is committed', async () => {
+      const store = smallLimitsStorage();
+      const { from, to, recorded } = await hashedSource(randomBytes(2 * MiB), store);
+      const copying = store.copyFile(from, to, 'data.bin', { ...recorded, blocks: withWrongBlock(recorded.blocks!, 5) });
+
+      await expect(copying).rejects.toBeInstanceOf(IntegrityError);
+      await expect(copying).rejects.toThrow(
+        `file 'data.bin' in stalimextest/${from.container} is not what was hashed: the storage service found its bytes from ${5 * 256 * KiB} (${256 * KiB} bytes) differ from the MD5 recorded with its SHA-256; not copied to stalimiptest/${to.container}`,
+      );
+      expect(await storage.listFiles(to)).toEqual([]);
+    });
+
+    test('a source changed once its version was checked fails the block copy, and nothing is committed', async () => {
+      const store = smallLimitsStorage();
+      const { from, to, recorded } = await hashedSource(randomBytes(2 * MiB), store);
+      const realGetProperties = BlobClient.prototype.getProperties;
+      const sourceRead = jest.spyOn(BlobClient.prototype, 'getProperties');
+      // The researcher overwrites the file right after the airlock read its version, before any block is copied.
+      sourceRead.mockImplementation(async function (this: BlobClient, ...args) {
+        const properties = await realGetProperties.apply(this, args);
+        if (this.containerName === from.container) {
+          sourceRead.mockRestore();
+          await upload(from, { 'data.bin': randomBytes(2 * MiB) });
+        }
+        return properties;
+      });
+
+      const copying = store.copyFile(from, to, 'data.bin', recorded);
+
+      await expect(copying).rejects.toBeInstanceOf(ConflictError);
+      await expect(copying).rejects.toThrow(`data.bin in stalimextest/${from.container} changed since it was checked; not copied to stalimiptest/${to.container}`);
+      sourceRead.mockRestore();
+      expect(await storage.listFiles(to)).toEqual([]);
+    });
+
+    test('digests that do not describe the file (another size) are refused before anything is copied', async () => {
+      const store = smallLimitsStorage();
+      const { from, to, recorded } = await hashedSource(randomBytes(2 * MiB), store);
+
+      const oneTooFew = Buffer.from(recorded.blocks!.md5, 'base64').subarray(16).toString('base64');
+      const copying = store.copyFile(from, to, 'data.bin', { ...recorded, blocks: { blockBytes: 256 * KiB, md5: oneTooFew } });
+
+      await expect(copying).rejects.toBeInstanceOf(IntegrityError);
+      await expect(copying).rejects.toThrow(
+        `file 'data.bin' has block digests recorded that do not describe its ${2 * MiB} bytes (${oneTooFew.length} base64 characters for blocks of ${256 * KiB} bytes)`,
+      );
+      expect(await storage.listFiles(to)).toEqual([]);
+    });
+
+    test('Azurite does not check the MD5 of a Copy Blob From URL, as Azure does (the gap docs/local-stand-ins.md describes)', async () => {
+      const store = smallLimitsStorage();
+      const bytes = randomBytes(MiB);
+      const { from, to, recorded } = await hashedSource(bytes, store);
+
+      const copied = await store.copyFile(from, to, 'data.bin', { ...recorded, blocks: withWrongBlock(recorded.blocks!, 0) });
 
       expect(copied.size).toBe(bytes.length);
-      expect((await storage.hashFile(to, 'big.bin')).sha256).toBe(sha256(bytes));
-      expect(await asyncOnly.copyFile(from, to, 'big.bin', { sourceEtag: source.etag })).toEqual(copied);
+    });
+
+    test('blocks are copied a bounded number at once', async () => {
+      const store = smallLimitsStorage({ blockCopyConcurrency: 3 });
+      const { from, to, recorded } = await hashedSource(randomBytes(4 * MiB), store);
+      let inFlight = 0;
+      let most = 0;
+      // Counts the Put Block From URL calls under way on the client the copy makes.
+      const getBlockBlobClient = jest.spyOn(BlobClient.prototype, 'getBlockBlobClient').mockImplementation(function (this: BlobClient) {
+        getBlockBlobClient.mockRestore();
+        const client = this.getBlockBlobClient();
+        const context = (client as unknown as { blockBlobContext: { stageBlockFromURL: (...args: unknown[]) => Promise<unknown> } }).blockBlobContext;
+        const real = context.stageBlockFromURL.bind(context);
+        context.stageBlockFromURL = async (...args: unknown[]) => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          try {
+            return await real(...args);
+          } finally {
+            inFlight--;
+          }
+        };
+        return client;
+      });
+
+      await store.copyFile(from, to, 'data.bin', recorded);
+
+      expect(most).toBe(3);
     });
   });
 
@@ -537,6 +757,31 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
     expect(copied.size).toBe(bytes.length);
     expect((await managed.hashFile(to, 'x.bin')).sha256).toBe(sha256(bytes));
+  });
+
+  test('copies block by block across accounts with a user-delegation source SAS, every block checked against its MD5', async () => {
+    const blocky = new BlobStageStorage({
+      treId: TRE_ID,
+      endpointTemplate: `${httpsServer.getHttpServerAddress()}/{account}`,
+      auth: { kind: 'managed-identity', credential: fakeManagedIdentity },
+      syncCopyMaxBytes: MiB,
+      minBlockBytes: 256 * KiB,
+    });
+    const requestId = randomUUID();
+    const from = newRef('stalexip', requestId);
+    const to = newRef('stalexapp', requestId);
+    const bytes = randomBytes(2 * MiB - 7);
+    await blocky.ensureContainer(from);
+    expect((await putBlob(await blocky.containerUrl(from, 'rwdl', inOneHour()), 'x.bin', bytes)).status).toBe(201);
+    const hashed = await blocky.hashFile(from, 'x.bin', { blockDigests: true });
+    const corrupt = withWrongBlock(hashed.blocks!, 7);
+
+    await expect(blocky.copyFile(from, to, 'x.bin', { sourceEtag: hashed.etag, blocks: corrupt })).rejects.toBeInstanceOf(IntegrityError);
+    const copied = await blocky.copyFile(from, to, 'x.bin', { sourceEtag: hashed.etag, blocks: hashed.blocks });
+
+    expect(hashed.blocks).toEqual(digestsOf(bytes, 256 * KiB));
+    expect(copied.size).toBe(bytes.length);
+    expect((await blocky.hashFile(to, 'x.bin')).sha256).toBe(sha256(bytes));
   });
 
   test('reuses one delegation key per account while it lasts', async () => {

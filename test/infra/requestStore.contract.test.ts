@@ -19,7 +19,7 @@ import { TransitionTrigger } from '../../src/domain/transitions';
 import { newAccountKey, startAzurite } from '../../src/local/azurite';
 import { auditEntryId, chainEntries, hashAuditEntry, verifyChain } from '../../src/infra/auditChain';
 import { CosmosRequestStore } from '../../src/infra/cosmosRequestStore';
-import { RequestPage, RequestStore } from '../../src/infra/requestStore';
+import { AuditRange, RequestPage, RequestStore } from '../../src/infra/requestStore';
 import { TableRequestStore } from '../../src/infra/tableRequestStore';
 import { documentChunks } from '../../src/infra/tableDocuments';
 
@@ -686,6 +686,42 @@ describe.each([cosmosFixture, tableFixture])('RequestStore contract: $name', (fi
       expect(replaced.auditHead).toEqual({ seq: 3, hash: entries[2].hash });
       expect(withoutEtag(replaced)).toEqual({ ...withoutEtag(submitted), auditHead: { seq: 3, hash: entries[2].hash } });
       expect(await store.get(created.workspaceId, created.id)).toEqual(replaced);
+    });
+
+    test('a range reads just the entries after afterSeq (through throughSeq), in sequence order, also past 9', async () => {
+      const drafts = Array.from({ length: 12 }, (_, index) => audited(`step.${index + 1}`, index % 5 === 0 ? { toStatus: 'submitted' } : {}));
+      const { workspaceId, id } = await store.create(draft({ workspaceId: randomUUID() }), drafts);
+      const whole = await expectIntactLog(workspaceId, id, 12);
+      const seqsIn = async (range: AuditRange) => (await store.listAudit(workspaceId, id, range)).map((entry) => entry.seq);
+
+      expect(await store.listAudit(workspaceId, id, { afterSeq: 7 })).toEqual(whole.slice(7));
+      expect(await seqsIn({ afterSeq: 0 })).toEqual(whole.map((entry) => entry.seq));
+      expect(await seqsIn({ afterSeq: 9 })).toEqual([10, 11, 12]);
+      expect(await seqsIn({ afterSeq: 8, throughSeq: 10 })).toEqual([9, 10]);
+      expect(await seqsIn({ afterSeq: 3, throughSeq: 5 })).toEqual([4, 5]);
+      expect(await seqsIn({ throughSeq: 2 })).toEqual([1, 2]);
+      expect(await seqsIn({ afterSeq: 12 })).toEqual([]);
+      expect(await seqsIn({ afterSeq: 5, throughSeq: 5 })).toEqual([]);
+    });
+
+    test("a range stays within its request's log: not another request whose id starts with its id, nor its id in another workspace", async () => {
+      const workspaceId = randomUUID();
+      const request = draft({ workspaceId });
+      await store.create(request, [audited('mine.1'), audited('mine.2'), audited('mine.3')]);
+      await store.create({ ...draft({ workspaceId }), id: `${request.id}0` }, [audited('longer.1'), audited('longer.2'), audited('longer.3')]);
+      await store.create({ ...request, workspaceId: randomUUID() }, [audited('elsewhere.1'), audited('elsewhere.2'), audited('elsewhere.3')]);
+
+      for (const range of [{ afterSeq: 1 }, { throughSeq: 2 }, { afterSeq: 0, throughSeq: 99 }]) {
+        const actions = (await store.listAudit(workspaceId, request.id, range)).map((entry) => entry.action);
+        expect(actions.length).toBeGreaterThan(0);
+        expect(actions.every((action) => action.startsWith('mine.'))).toBe(true);
+      }
+    });
+
+    test.each([-1, 1.5, Number.NaN])('a range bound of %p is refused, not read as some other key', async (bound) => {
+      const { workspaceId, id } = await store.create(draft({ workspaceId: randomUUID() }), [audited('request.created')]);
+      await expect(store.listAudit(workspaceId, id, { afterSeq: bound })).rejects.toBeInstanceOf(InvariantError);
+      await expect(store.listAudit(workspaceId, id, { throughSeq: bound })).rejects.toBeInstanceOf(InvariantError);
     });
 
     test('a request created without drafts starts its log at 1 when first audited', async () => {

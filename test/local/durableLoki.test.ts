@@ -1,59 +1,68 @@
 /**
  * Embedded Azurite with persisted data answers a write only once its metadata is in the file that
  * the next start reads: read straight after the acknowledgement, the file already holds the write.
+ * The same holds whether Azurite runs on the caller's thread (adapter tests) or on a worker thread
+ * of its own (the local host).
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
+import { AzuriteOptions, newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
+import { startAzuriteThread } from '../../src/local/azuriteThread';
 
 const ACCOUNT = 'durabletest';
-let location: string;
-let azurite: RunningAzurite;
 
-beforeAll(async () => {
-  location = mkdtempSync(join(tmpdir(), 'airlock-durable-loki-'));
-  azurite = await startAzurite({ accounts: { [ACCOUNT]: newAccountKey() }, location });
-});
+describe.each<[string, (options: AzuriteOptions) => Promise<RunningAzurite>]>([
+  ["on the caller's thread", startAzurite],
+  ['on a worker thread (the local host)', startAzuriteThread],
+])('Azurite %s', (_where, start) => {
+  let location: string;
+  let azurite: RunningAzurite;
 
-afterAll(async () => {
-  await azurite.close();
-});
+  beforeAll(async () => {
+    location = mkdtempSync(join(tmpdir(), 'airlock-durable-loki-'));
+    azurite = await start({ accounts: { [ACCOUNT]: newAccountKey() }, location });
+  });
 
-const onDisk = (file: string) => readFileSync(join(location, file), 'utf8');
+  afterAll(async () => {
+    await azurite.close();
+  });
 
-test('an acknowledged container, blob and table transaction are on disk when the call returns', async () => {
-  const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString(ACCOUNT)).getContainerClient('acknowledged');
-  await blobs.create();
-  expect(onDisk('__azurite_db_blob__.json')).toContain('"acknowledged"');
-  await blobs.getBlockBlobClient('kept.txt').upload('kept', 4);
-  expect(onDisk('__azurite_db_blob__.json')).toContain('"kept.txt"');
+  const onDisk = (file: string) => readFileSync(join(location, file), 'utf8');
 
-  const table = TableClient.fromConnectionString(azurite.connectionString(ACCOUNT), 'acknowledgedrows', { allowInsecureConnection: true });
-  await table.createTable();
-  await table.submitTransaction([
-    ['create', { partitionKey: 'p', rowKey: 'first-row' }],
-    ['create', { partitionKey: 'p', rowKey: 'second-row' }],
-  ]);
-  const tables = onDisk('__azurite_db_table__.json');
-  expect(tables).toContain('first-row');
-  expect(tables).toContain('second-row');
-});
+  test('an acknowledged container, blob and table transaction are on disk when the call returns', async () => {
+    const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString(ACCOUNT)).getContainerClient('acknowledged');
+    await blobs.create();
+    expect(onDisk('__azurite_db_blob__.json')).toContain('"acknowledged"');
+    await blobs.getBlockBlobClient('kept.txt').upload('kept', 4);
+    expect(onDisk('__azurite_db_blob__.json')).toContain('"kept.txt"');
 
-test('a refused table transaction leaves nothing of itself on disk', async () => {
-  const table = TableClient.fromConnectionString(azurite.connectionString(ACCOUNT), 'refusedrows', { allowInsecureConnection: true });
-  await table.createTable();
-  await table.createEntity({ partitionKey: 'p', rowKey: 'taken' });
-  await expect(
-    table.submitTransaction([
-      ['create', { partitionKey: 'p', rowKey: 'rolled-back' }],
-      ['create', { partitionKey: 'p', rowKey: 'taken' }],
-    ]),
-  ).rejects.toThrow();
-  await table.createEntity({ partitionKey: 'p', rowKey: 'after' });
-  const tables = onDisk('__azurite_db_table__.json');
-  expect(tables).toContain('"after"');
-  expect(tables).not.toContain('rolled-back');
+    const table = TableClient.fromConnectionString(azurite.connectionString(ACCOUNT), 'acknowledgedrows', { allowInsecureConnection: true });
+    await table.createTable();
+    await table.submitTransaction([
+      ['create', { partitionKey: 'p', rowKey: 'first-row' }],
+      ['create', { partitionKey: 'p', rowKey: 'second-row' }],
+    ]);
+    const tables = onDisk('__azurite_db_table__.json');
+    expect(tables).toContain('first-row');
+    expect(tables).toContain('second-row');
+  });
+
+  test('a refused table transaction leaves nothing of itself on disk', async () => {
+    const table = TableClient.fromConnectionString(azurite.connectionString(ACCOUNT), 'refusedrows', { allowInsecureConnection: true });
+    await table.createTable();
+    await table.createEntity({ partitionKey: 'p', rowKey: 'taken' });
+    await expect(
+      table.submitTransaction([
+        ['create', { partitionKey: 'p', rowKey: 'rolled-back' }],
+        ['create', { partitionKey: 'p', rowKey: 'taken' }],
+      ]),
+    ).rejects.toThrow();
+    await table.createEntity({ partitionKey: 'p', rowKey: 'after' });
+    const tables = onDisk('__azurite_db_table__.json');
+    expect(tables).toContain('"after"');
+    expect(tables).not.toContain('rolled-back');
+  });
 });

@@ -29,9 +29,23 @@ import { DisabledEventPublisher } from '../../src/infra/events/disabledEventPubl
 import { TokenValidator } from '../../src/infra/identity/tokenValidator';
 import { WorkspaceRoleDirectory } from '../../src/infra/identity/workspaceRoleDirectory';
 import { DisabledMailer } from '../../src/infra/mail/disabledMailer';
-import { CrossWorkspaceQuery, RequestPage, RequestStore } from '../../src/infra/requestStore';
+import { assertAuditRange, AuditRange, CrossWorkspaceQuery, RequestPage, RequestStore } from '../../src/infra/requestStore';
 import { DisabledScanner } from '../../src/infra/scanning/disabledScanner';
-import { ByteRange, ContainerRef, CopyOptions, FileContent, HashedFile, StageStorage, StoredFile } from '../../src/infra/stageStorage';
+import {
+  AZURE_BLOCK_LIMITS,
+  blockBytesFor,
+  blockDigestsOf,
+  blockRanges,
+  ByteRange,
+  ContainerRef,
+  CopyOptions,
+  digestedBlocksOf,
+  FileContent,
+  HashedFile,
+  HashOptions,
+  StageStorage,
+  StoredFile,
+} from '../../src/infra/stageStorage';
 import { ensureWorkspace, WorkspaceRegistry } from '../../src/infra/workspaceRegistry';
 
 /** Stored documents are kept as JSON, so nothing a caller holds can change them behind the store's back. */
@@ -105,8 +119,11 @@ export class InMemoryRequestStore implements RequestStore {
     return this.write(key, request, stored, audit);
   }
 
-  async listAudit(workspaceId: string, requestId: string): Promise<AuditEntry[]> {
-    return copyOf(this.requests.get(keyOf(workspaceId, requestId))?.entries ?? []);
+  async listAudit(workspaceId: string, requestId: string, range: AuditRange = {}): Promise<AuditEntry[]> {
+    assertAuditRange(range);
+    const { afterSeq = 0, throughSeq = Infinity } = range;
+    const entries = this.requests.get(keyOf(workspaceId, requestId))?.entries ?? [];
+    return copyOf(entries.filter((entry) => entry.seq > afterSeq && entry.seq <= throughSeq));
   }
 
   async list(workspaceId: string, query: ListQuery): Promise<RequestPage> {
@@ -223,6 +240,10 @@ export class InMemoryWorkspaceRegistry implements WorkspaceRegistry {
 
 // ---- stage storage ----
 
+function md5Of(content: Buffer, range: Required<ByteRange>): Buffer {
+  return createHash('md5').update(content.subarray(range.offset, range.offset + range.count)).digest();
+}
+
 interface Blob {
   content: Buffer;
   etag: string;
@@ -255,9 +276,12 @@ export class InMemoryStageStorage implements StageStorage {
     return [...container.entries()].sort(([a], [b]) => compare(a, b)).map(([name, blob]) => ({ name, size: blob.content.length, etag: blob.etag }));
   }
 
-  async hashFile(ref: ContainerRef, name: string, options: { etag?: string } = {}): Promise<HashedFile> {
+  async hashFile(ref: ContainerRef, name: string, options: HashOptions = {}): Promise<HashedFile> {
     const blob = this.blobOf(ref, name, options.etag);
-    return { name, size: blob.content.length, etag: blob.etag, sha256: createHash('sha256').update(blob.content).digest('hex') };
+    const hashed: HashedFile = { name, size: blob.content.length, etag: blob.etag, sha256: createHash('sha256').update(blob.content).digest('hex') };
+    if (!options.blockDigests) return hashed;
+    const blockBytes = blockBytesFor(blob.content.length, AZURE_BLOCK_LIMITS);
+    return { ...hashed, blocks: blockDigestsOf(blockBytes, blockRanges(blob.content.length, blockBytes).map((range) => md5Of(blob.content, range))) };
   }
 
   async readFile(ref: ContainerRef, name: string, range?: ByteRange): Promise<FileContent> {
@@ -269,6 +293,10 @@ export class InMemoryStageStorage implements StageStorage {
 
   async copyFile(from: ContainerRef, to: ContainerRef, name: string, options: CopyOptions = {}): Promise<StoredFile> {
     const source = this.blobOf(from, name, options.sourceEtag);
+    // As the storage service does: every block is checked against its MD5, and a mismatch copies nothing.
+    if (options.blocks && digestedBlocksOf(name, source.content.length, options.blocks).some((block) => !md5Of(source.content, block.range).equals(block.md5))) {
+      throw new IntegrityError(`file '${name}' is not what was hashed: its content differs from the MD5 recorded with its SHA-256`);
+    }
     const copy: Blob = { content: source.content, etag: this.nextEtag(), metadata: { ...(options.metadata ?? {}) } };
     this.containerOf(to, { create: true }).set(name, copy);
     return { name, size: copy.content.length, etag: copy.etag };

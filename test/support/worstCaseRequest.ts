@@ -4,6 +4,7 @@
  * cycles with the longest explanations. Text is made of '"', which JSON doubles, so each string is
  * as long in the store as it can get.
  */
+import { AZURE_BLOCK_LIMITS, blockBytesFor, blockCount, blockDigestsOf } from '../../src/infra/stageStorage';
 import { randomUUID } from 'node:crypto';
 import { MAX_FILE_NAME_LENGTH } from '../../src/domain/fileNames';
 import { AirlockRequest, AirlockReview, HistoryItem } from '../../src/domain/request';
@@ -33,7 +34,11 @@ export function worstCaseRequest(workspaceId: string, options: WorstCase = {}): 
   const cycles = options.reviewCycles ?? 3;
   const approvals = options.requiredApprovals ?? AIRLOCK_SETTINGS_LIMITS.requiredApprovals.max;
   const longText = (length: number) => '"'.repeat(length);
-  const files = Array.from({ length: fileCount }, (_, index) => ({ name: fileName(index), size: Number.MAX_SAFE_INTEGER, sha256: SHA256, etag: ETAG }));
+  // The largest file a workspace may allow, with the most block digests its move needs.
+  const largest = AIRLOCK_SETTINGS_LIMITS.maxFileSizeMb.max * 1024 * 1024;
+  const blockBytes = blockBytesFor(largest, AZURE_BLOCK_LIMITS);
+  const blocks = blockDigestsOf(blockBytes, Array.from({ length: blockCount(largest, blockBytes) }, () => Buffer.alloc(16, 0xff)));
+  const files = Array.from({ length: fileCount }, (_, index) => ({ name: fileName(index), size: Number.MAX_SAFE_INTEGER, sha256: SHA256, etag: ETAG, blocks }));
   let scanReport: FileScanResult[] = [];
   for (const file of files) {
     for (const engine of ['content-checks', 'clamav'] as const) {

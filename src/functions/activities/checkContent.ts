@@ -1,5 +1,6 @@
 import { checkRequestFiles, contentPolicyOf } from '../../domain/contentPolicy';
 import { epochSeconds } from '../../domain/epochSeconds';
+import { NotFoundError } from '../../domain/errors';
 import { withChanges } from '../../domain/request';
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { FileScanResult, ScanSummary, summarizeScan, withScanResult } from '../../domain/scan';
@@ -24,9 +25,13 @@ export const checkContent: ActivityHandlerOf<typeof ACTIVITIES.checkContent> = a
   const policy = contentPolicyOf(settings, scanCapacityFor(deps, settings));
   const container = containerFor(requestOf(input), at);
   const countFindings = checkRequestFiles(request.files.length, policy);
+  // One listing for all files: each inspection is bound to the version listed here.
+  const inContainer = new Map((await deps.storage.listFiles(container)).map((stored) => [stored.name, stored]));
   const entries: FileScanResult[] = [];
   for (const file of request.files) {
-    const inspection = await inspectFile(deps.storage, container, file.name, policy);
+    const stored = inContainer.get(file.name);
+    if (!stored) throw new NotFoundError(`file ${file.name} not found in request ${container.container}`);
+    const inspection = await inspectFile(deps.storage, container, stored, policy);
     const findings = [...countFindings, ...inspection.findings];
     const members = inspection.members?.length ? `; members: ${listed(inspection.members)}` : '';
     entries.push({

@@ -14,10 +14,11 @@ export type HashedVersions = Record<string, string>;
 
 /**
  * Fixes what was submitted: the SHA-256 of every file recorded at submit, in the version recorded
- * at submit. A file uploaded after submit is not part of the request; a recorded file changed or
- * deleted after submit stops the request (fails closed), since nobody could say which version was meant.
- * Every later move is verified against these digests. Running it again after it finished returns
- * the recorded versions.
+ * at submit, with the MD5 of each of its blocks from the same read. A file uploaded after submit is
+ * not part of the request; a recorded file changed or deleted after submit stops the request (fails
+ * closed), since nobody could say which version was meant. Every later move copies that version
+ * only, and the storage service checks each copy against the block digests, so no move reads a
+ * file again. Running it again after it finished returns the recorded versions.
  */
 export const hashSubmittedFiles: ActivityHandlerOf<typeof ACTIVITIES.hashSubmittedFiles> = async (input: LifecycleInput): Promise<HashedVersions> => {
   const deps = await getDependencies();
@@ -32,7 +33,7 @@ export const hashSubmittedFiles: ActivityHandlerOf<typeof ACTIVITIES.hashSubmitt
   const hashed: HashedFile[] = [];
   for (const file of request.files) {
     hashed.push(
-      await deps.storage.hashFile(draft, file.name, { etag: file.etag }).catch((error) => {
+      await deps.storage.hashFile(draft, file.name, { etag: file.etag, blockDigests: true }).catch((error) => {
         // A version condition on a deleted blob fails as a changed one, so both are said together.
         if (error instanceof ConflictError || error instanceof NotFoundError) {
           throw new SubmissionChangedError(`file '${file.name}' was changed or deleted after the request was submitted`);
@@ -47,7 +48,7 @@ export const hashSubmittedFiles: ActivityHandlerOf<typeof ACTIVITIES.hashSubmitt
     }
     // A resubmission is judged afresh: the previous cycle's scan report does not carry over.
     return withChanges(current, AIRLOCK_SYSTEM, epochSeconds(deps.now()), {
-      files: hashed.map(({ name, size, sha256, etag }) => ({ name, size, sha256, etag })),
+      files: hashed.map(({ name, size, sha256, etag, blocks }) => ({ name, size, sha256, etag, blocks })),
       scanReport: [],
     });
   });

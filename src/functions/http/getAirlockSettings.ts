@@ -6,7 +6,7 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { NotFoundError } from '../../domain/errors';
 import { Caller } from '../../domain/roles';
 import { requireTreAdmin } from '../../domain/permissions';
-import { isWorkspaceId, storageAccountsOf, Workspace } from '../../domain/workspace';
+import { completeAirlockSettings, isWorkspaceId, storageAccountsOf, Workspace } from '../../domain/workspace';
 import { Dependencies, getDependencies } from '../../infra/dependencies';
 import { answering, json, workspaceIdParam } from './httpMapping';
 import { authenticate } from './requestAccess';
@@ -21,7 +21,7 @@ export async function loadWorkspaceAsAdmin(request: HttpRequest, deps: Dependenc
   const workspaceId = workspaceIdParam(request);
   const workspace = isWorkspaceId(workspaceId) ? await deps.workspaces.get(workspaceId) : undefined;
   if (!workspace) throw new NotFoundError(`workspace '${workspaceId.slice(0, 64)}' does not exist`);
-  return { caller, workspace };
+  return { caller, workspace: { ...workspace, airlock: completeAirlockSettings(workspace.airlock) } };
 }
 
 /** The workspace with its stage accounts' real names; the etag both in the body and as the ETag header, for If-Match. */

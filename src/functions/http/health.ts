@@ -31,6 +31,8 @@ export async function health(_request: HttpRequest, context: InvocationContext):
     status: healthy ? 'ok' : 'degraded',
     dependencies,
     scanning: deps.scanner.description,
+    // Where events go, not whether the topic answers: a failed publish is retried later, no reason to report the airlock degraded.
+    events: deps.events.description,
     // Azure TRE's health shape, which the TRE portal's footer lists.
     services: Object.entries(dependencies).map(([service, state]) => ({ service, status: state === 'ok' ? 'OK' : 'Not OK', message: state })),
   });

@@ -21,6 +21,9 @@ export const ACTIVITY_RETRY = (() => {
   return options;
 })();
 
+/** Timed retries of a finished request's last events: waits of 5, 10, ... 640 minutes, a publish after each. */
+const PUBLISH_RETRIES = 8;
+
 /** Orchestrator code: it yields Durable tasks and is resumed with their results. */
 type Flow<T> = Generator<Task, T, unknown>;
 
@@ -58,10 +61,13 @@ class AuditEvents {
     }
   }
 
-  /** The last events of a finished request have no later wait to ride on: retry them on a durable timer, for up to about a day. */
+  /**
+   * The last events of a finished request have no later wait to ride on: retry them on a durable
+   * timer, backing off from 5 minutes, with a last try about 21 hours after the first.
+   */
   *publishRemaining(): Flow<void> {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      if (yield* this.publish()) return;
+    for (let attempt = 0; ; attempt++) {
+      if ((yield* this.publish()) || attempt === PUBLISH_RETRIES) return;
       yield this.context.df.createTimer(new Date(this.context.df.currentUtcDateTime.getTime() + 5 * 60_000 * 2 ** attempt));
     }
   }

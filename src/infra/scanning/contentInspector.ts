@@ -35,9 +35,9 @@ import {
 } from '../../domain/archivePolicy';
 import { checkFile, classifyFile, CONTENT_HEAD_BYTES, CONTENT_TAIL_BYTES, ContentPolicy, detectContentType, FileType, Finding, FindingRule } from '../../domain/contentPolicy';
 import { contentScanFor } from '../../domain/activeContent';
-import { ConflictError, NotFoundError } from '../../domain/errors';
+import { ConflictError } from '../../domain/errors';
 import { expansionBeyondCapacity, fileBeyondCapacity, memberBeyondCapacity } from '../../domain/scanCapacity';
-import { ContainerRef, StageStorage } from '../stageStorage';
+import { ContainerRef, StageStorage, StoredFile } from '../stageStorage';
 import { errorText } from '../../domain/errorText';
 
 export interface FileInspection {
@@ -71,8 +71,14 @@ const ZIP_OPTIONS: yauzl.Options = {
   strictFileNames: false,
 };
 
-export async function inspectFile(storage: StageStorage, ref: ContainerRef, name: string, policy: ContentPolicy): Promise<FileInspection> {
-  const blob = await BlobSnapshot.open(storage, ref, name);
+/**
+ * Inspects the version of `file` its listing names: the caller lists the container once for all its
+ * files (a listing per file made checking n files cost n listings). Every read insists on the listed
+ * etag, so a file replaced since it was listed is a ConflictError, never a verdict on other bytes.
+ */
+export async function inspectFile(storage: StageStorage, ref: ContainerRef, file: StoredFile, policy: ContentPolicy): Promise<FileInspection> {
+  const blob = new BlobSnapshot(storage, ref, file);
+  const { name } = blob;
   const head = await blob.readBytes(0, Math.min(CONTENT_HEAD_BYTES, blob.size));
   const tail = detectContentType(head) === 'parquet' ? await blob.readBytes(blob.size - CONTENT_TAIL_BYTES, CONTENT_TAIL_BYTES) : undefined;
   const sample = { name, size: blob.size, head, tail };
@@ -389,26 +395,25 @@ function reasonOf(error: unknown): string {
 // Storage
 
 /**
- * One version of one blob, read in ranges. Every read must come from the version listed at the
- * start; a change in between is a ConflictError. The first storage failure is remembered, so a
- * failure that reaches us through yauzl as "the zip is unreadable" can still be told apart.
+ * One version of one blob, read in ranges. Every read must come from the version listed; a change
+ * since is a ConflictError. The size comes from the listing too, because Blob Storage refuses a range
+ * read of an empty blob. The first storage failure is remembered, so a failure that reaches us
+ * through yauzl as "the zip is unreadable" can still be told apart.
  */
 class BlobSnapshot {
   private failure: { error: unknown } | undefined;
+  readonly name: string;
+  readonly size: number;
+  readonly etag: string;
 
-  private constructor(
+  constructor(
     private readonly storage: StageStorage,
     private readonly ref: ContainerRef,
-    readonly name: string,
-    readonly size: number,
-    readonly etag: string,
-  ) {}
-
-  /** Lists the file for its size first: Blob Storage refuses a range read of an empty blob. */
-  static async open(storage: StageStorage, ref: ContainerRef, name: string): Promise<BlobSnapshot> {
-    const file = (await storage.listFiles(ref)).find((candidate) => candidate.name === name);
-    if (!file) throw new NotFoundError(`file ${name} not found in request ${ref.container}`);
-    return new BlobSnapshot(storage, ref, name, file.size, file.etag);
+    listed: StoredFile,
+  ) {
+    this.name = listed.name;
+    this.size = listed.size;
+    this.etag = listed.etag;
   }
 
   async readBytes(offset: number, count: number): Promise<Buffer> {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { BlobClient } from '@azure/storage-blob';
 import { InvariantError, SubmissionChangedError } from '../../../src/domain/errors';
 import { AirlockFile, AirlockRequest } from '../../../src/domain/request';
 import { AIRLOCK_SYSTEM } from '../../../src/domain/roles';
@@ -61,15 +62,25 @@ async function submittedWith(files: Record<string, Buffer>): Promise<{ request: 
 }
 
 describe('hashSubmittedFiles', () => {
-  test('records the name, size, SHA-256 and version of every submitted file on the request', async () => {
+  test('records the name, size, SHA-256, version and block digests of every submitted file on the request, reading each file once', async () => {
     const files = submittedFiles();
     const { request, etags } = await submittedWith(files);
+    const downloads = jest.spyOn(BlobClient.prototype, 'download');
 
     await hashFiles(request);
 
+    expect(downloads).toHaveBeenCalledTimes(Object.keys(files).length);
+    downloads.mockRestore();
     const after = await stored(request);
     expect(byName(after!.files)).toEqual(
-      Object.entries(files).map(([name, bytes]) => ({ name, size: bytes.length, sha256: sha256(bytes), etag: etags[name] })),
+      Object.entries(files).map(([name, bytes]) => ({
+        name,
+        size: bytes.length,
+        sha256: sha256(bytes),
+        etag: etags[name],
+        // Files up to 256 MiB are copied in one call, checked against the MD5 of all of it.
+        blocks: { blockBytes: Math.max(bytes.length, 1), md5: createHash('md5').update(bytes).digest('base64') },
+      })),
     );
     expect(after).toMatchObject({ status: 'submitted', updatedBy: AIRLOCK_SYSTEM, resourceVersion: request.resourceVersion + 1 });
     expect(after!.history).toEqual(request.history);

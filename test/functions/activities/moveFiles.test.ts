@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { BlobClient } from '@azure/storage-blob';
 import { ConflictError, IntegrityError } from '../../../src/domain/errors';
-import { AirlockRequest } from '../../../src/domain/request';
+import { AirlockRequest, BlockDigests } from '../../../src/domain/request';
 import { FilesLocation, Stage } from '../../../src/domain/stages';
 import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
 import { moveFiles } from '../../../src/functions/activities/moveFiles';
-import { containerFor } from '../../../src/infra/stageStorage';
+import { blockDigestsOf, containerFor } from '../../../src/infra/stageStorage';
 import {
   activityContext,
   createStoredRequest,
@@ -44,6 +45,33 @@ const researcherFiles = (): Record<string, Buffer> => ({
   'empty.txt': Buffer.alloc(0),
   'imaging.bin': randomBytes(256 * 1024),
 });
+
+/** The MD5 of each `blockBytes` block of `bytes`, as hashFile records them for a file copied block by block. */
+function digestsOf(bytes: Buffer, blockBytes: number): BlockDigests {
+  const md5s: Buffer[] = [];
+  for (let offset = 0; offset < bytes.length || md5s.length === 0; offset += blockBytes) {
+    md5s.push(createHash('md5').update(bytes.subarray(offset, offset + blockBytes)).digest());
+  }
+  return blockDigestsOf(blockBytes, md5s);
+}
+
+/**
+ * A submitted request whose files are recorded as hashSubmittedFiles records them, with the block
+ * digests given here for the named files (their own whole-file MD5 otherwise).
+ */
+async function recordedWith(files: Record<string, Buffer>, blocks: Record<string, BlockDigests>): Promise<{ request: AirlockRequest }> {
+  const created = await createStoredRequest(env.deps, { status: 'submitted' });
+  for (const [name, bytes] of Object.entries(files)) await env.upload(containerFor(created, at('draft')), name, bytes);
+  const listed = await env.deps.storage.listFiles(containerFor(created, at('draft')));
+  const recorded = listed.map(({ name, size, etag }) => ({
+    name,
+    size,
+    etag,
+    sha256: sha256(files[name]),
+    blocks: blocks[name] ?? digestsOf(files[name], Math.max(size, 1)),
+  }));
+  return { request: await env.deps.store.replace({ ...created, reviewCycle: 1, files: recorded }) };
+}
 
 /** A request submitted as the lifecycle does it: files uploaded to the draft, then hashed. */
 async function submittedWith(files: Record<string, Buffer>): Promise<{ request: AirlockRequest; versions: HashedVersions }> {
@@ -148,33 +176,179 @@ describe('moveFiles', () => {
     expect(await namesIn(request, 'in_progress')).not.toContain('cohort.csv');
   });
 
-  test('a file changed after it was hashed and moved without versions fails verification, naming both digests, and the draft is kept', async () => {
-    const files = researcherFiles();
-    const { request } = await submittedWith(files);
-    const replaced = Buffer.from('not what was submitted\n');
-    await env.upload(containerFor(request, at('draft')), 'cohort.csv', replaced);
+  test('a file changed after it was hashed is not moved even when the workflow names no versions: the recorded version binds the copy', async () => {
+    const { request } = await submittedWith(researcherFiles());
+    await env.upload(containerFor(request, at('draft')), 'cohort.csv', Buffer.from('not what was submitted\n'));
 
     const attempt = move(request, 'draft', 'in_progress');
 
-    await expect(attempt).rejects.toThrow(IntegrityError);
-    await expect(attempt).rejects.toThrow(
-      `file 'cohort.csv' changed while moving to the in_progress stage: SHA-256 ${sha256(replaced)} instead of ${sha256(files['cohort.csv'])}`,
-    );
+    await expect(attempt).rejects.toThrow(ConflictError);
+    await expect(attempt).rejects.toThrow(/cohort\.csv in \S+ changed since it was checked/);
     expect(await namesIn(request, 'draft')).toEqual(['cohort.csv', 'empty.txt', 'imaging.bin']);
+    expect(await namesIn(request, 'in_progress')).not.toContain('cohort.csv');
   });
 
-  test('a destination that does not hold the recorded content fails the move, naming the file and both digests', async () => {
-    const files = researcherFiles();
-    const { request, versions } = await submittedWith(files);
+  test('a file changed in the in-progress stage is not carried on: the next move copies only the version the last one made', async () => {
+    const { request, versions } = await submittedWith(researcherFiles());
     await move(request, 'draft', 'in_progress', versions);
     await env.upload(containerFor(request, at('in_progress')), 'imaging.bin', 'tampered');
 
     const attempt = move(request, 'in_progress', 'approved');
 
+    await expect(attempt).rejects.toThrow(ConflictError);
+    await expect(attempt).rejects.toThrow(/imaging\.bin in \S+ changed since it was checked; not copied/);
+    expect(await namesIn(request, 'approved')).not.toContain('imaging.bin');
+    expect(await env.deps.store.get(request.workspaceId, request.id)).toMatchObject({ filesAt: at('in_progress') });
+  });
+
+  test('no byte of any file is read by the airlock during a move, and the audit entry says the storage service verified the copies', async () => {
+    const files = researcherFiles();
+    const { request, versions } = await submittedWith(files);
+    const downloads = jest.spyOn(BlobClient.prototype, 'download');
+
+    await move(request, 'draft', 'in_progress', versions);
+    await move(request, 'in_progress', 'approved');
+
+    expect(downloads).not.toHaveBeenCalled();
+    downloads.mockRestore();
+    const moved = (await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.moved');
+    expect(moved.map((entry) => entry.detail)).toEqual([
+      { from: 'draft', to: 'in_progress', cycle: 1, storageVerified: true, sha256Verified: false },
+      { from: 'in_progress', to: 'approved', cycle: 1, storageVerified: true, sha256Verified: false },
+    ]);
+    for (const [name, bytes] of Object.entries(files)) {
+      expect((await env.download(containerFor(request, at('approved')), name)).equals(bytes)).toBe(true);
+    }
+  });
+
+  test('each move records the version it made of every file, in the same write as the new place', async () => {
+    const { request, versions } = await submittedWith(researcherFiles());
+
+    await move(request, 'draft', 'in_progress', versions);
+
+    const stored = await env.deps.store.get(request.workspaceId, request.id);
+    const listed = await env.deps.storage.listFiles(containerFor(request, at('in_progress')));
+    expect(Object.fromEntries(stored!.files.map((file) => [file.name, file.etag]))).toEqual(Object.fromEntries(listed.map((file) => [file.name, file.etag])));
+    expect(stored!.files.map((file) => file.etag)).not.toContain(versions['cohort.csv']);
+  });
+
+  test('a file above the single-call limit is copied block by block, each block checked, and arrives byte for byte', async () => {
+    const bytes = randomBytes(700 * 1024);
+    const { request } = await recordedWith({ 'scan.nii': bytes }, { 'scan.nii': digestsOf(bytes, 64 * 1024) });
+
+    await expect(move(request, 'draft', 'in_progress')).resolves.toEqual({ moved: 1 });
+
+    expect((await env.download(containerFor(request, at('in_progress')), 'scan.nii')).equals(bytes)).toBe(true);
+    const blocks = await env.blobContainer('stalimiptest', `${request.id}-1`).getBlockBlobClient('scan.nii').getBlockList('committed');
+    expect(blocks.committedBlocks).toHaveLength(11);
+  });
+
+  test('a source whose bytes are not the ones hashed under its version fails the move, naming the file, and nothing moves', async () => {
+    const stored = randomBytes(700 * 1024);
+    const hashed = Buffer.from(stored);
+    hashed[300 * 1024] ^= 0xff;
+    const { request } = await recordedWith({ 'scan.nii': stored, 'notes.txt': Buffer.from('fine') }, { 'scan.nii': digestsOf(hashed, 64 * 1024) });
+
+    const attempt = move(request, 'draft', 'in_progress');
+
     await expect(attempt).rejects.toThrow(IntegrityError);
-    await expect(attempt).rejects.toThrow(
-      `file 'imaging.bin' changed while moving to the approved stage: SHA-256 ${sha256('tampered')} instead of ${sha256(files['imaging.bin'])}`,
-    );
+    await expect(attempt).rejects.toThrow(/^file 'scan\.nii' in \S+ is not what was hashed: the storage service found its bytes from 262144 \(65536 bytes\) differ from the MD5 recorded with its SHA-256; not copied to \S+$/);
+    expect(await namesIn(request, 'in_progress')).not.toContain('scan.nii');
+    expect(await namesIn(request, 'draft')).toEqual(['notes.txt', 'scan.nii']);
+    expect(await env.deps.store.get(request.workspaceId, request.id)).toMatchObject({ filesAt: at('draft') });
+  });
+
+  describe("the workspace's rehashOnApproval", () => {
+    async function rehashOnApproval(value: boolean): Promise<void> {
+      const workspace = await env.deps.workspaces.get('ws01');
+      await env.deps.workspaces.replace({ ...workspace!, airlock: { ...workspace!.airlock, rehashOnApproval: value } });
+    }
+
+    afterEach(() => rehashOnApproval(false));
+
+    test('on, the move to approved also reads every copy back and compares its SHA-256; the other moves still read nothing', async () => {
+      await rehashOnApproval(true);
+      const files = researcherFiles();
+      const { request, versions } = await submittedWith(files);
+      const hashing = jest.spyOn(env.deps.storage, 'hashFile');
+
+      await move(request, 'draft', 'in_progress', versions);
+      expect(hashing).not.toHaveBeenCalled();
+      await move(request, 'in_progress', 'approved');
+
+      const approved = containerFor(request, at('approved'));
+      const listed = new Map((await env.deps.storage.listFiles(approved)).map((file) => [file.name, file.etag]));
+      expect(hashing.mock.calls.map(([ref, name, options]) => [ref, name, options])).toEqual(
+        expect.arrayContaining(Object.keys(files).map((name) => [approved, name, { etag: listed.get(name) }])),
+      );
+      expect(hashing).toHaveBeenCalledTimes(3);
+      hashing.mockRestore();
+      const moved = (await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.moved');
+      expect(moved.map((entry) => entry.detail?.sha256Verified)).toEqual([false, true]);
+    });
+
+    test('on, a copy that does not hash to the recorded SHA-256 fails the move naming both digests, and the copy is removed', async () => {
+      await rehashOnApproval(true);
+      const files = researcherFiles();
+      const { request, versions } = await submittedWith(files);
+      await move(request, 'draft', 'in_progress', versions);
+      const realHash = env.deps.storage.hashFile.bind(env.deps.storage);
+      // As if the approved copy held other bytes than the ones hashed, which no version check could see.
+      const hashing = jest.spyOn(env.deps.storage, 'hashFile').mockImplementation(async (ref, name, options) => {
+        const hashed = await realHash(ref, name, options);
+        return name === 'cohort.csv' ? { ...hashed, sha256: sha256('other bytes') } : hashed;
+      });
+
+      const attempt = move(request, 'in_progress', 'approved');
+
+      await expect(attempt).rejects.toThrow(IntegrityError);
+      await expect(attempt).rejects.toThrow(
+        `file 'cohort.csv' changed while moving to the approved stage: SHA-256 ${sha256('other bytes')} instead of ${sha256(files['cohort.csv'])}`,
+      );
+      hashing.mockRestore();
+      expect(await namesIn(request, 'approved')).not.toContain('cohort.csv');
+      expect(await env.deps.store.get(request.workspaceId, request.id)).toMatchObject({ filesAt: at('in_progress') });
+    });
+  });
+
+  describe('a request whose files were recorded before block digests existed', () => {
+    /** As hashSubmittedFiles recorded files before: name, size, SHA-256 and the draft version, no block digests. */
+    async function recordedBeforeDigests(files: Record<string, Buffer>): Promise<{ request: AirlockRequest; versions: HashedVersions }> {
+      const { request, versions } = await submittedWith(files);
+      const stored = await env.deps.store.get(request.workspaceId, request.id);
+      const legacy = await env.deps.store.replace({ ...stored!, files: stored!.files.map(({ blocks: _blocks, ...file }) => file) });
+      return { request: legacy, versions };
+    }
+
+    test('its files are still copied and then read back, their SHA-256 compared, and the audit entry says so', async () => {
+      const files = researcherFiles();
+      const { request, versions } = await recordedBeforeDigests(files);
+
+      await move(request, 'draft', 'in_progress', versions);
+      await move(request, 'in_progress', 'approved');
+
+      const moved = (await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.moved');
+      expect(moved.map((entry) => entry.detail)).toEqual([
+        { from: 'draft', to: 'in_progress', cycle: 1, storageVerified: false, sha256Verified: true },
+        { from: 'in_progress', to: 'approved', cycle: 1, storageVerified: false, sha256Verified: true },
+      ]);
+      expect((await env.download(containerFor(request, at('approved')), 'imaging.bin')).equals(files['imaging.bin'])).toBe(true);
+    });
+
+    test('a file changed after it was hashed and moved without versions fails verification, naming both digests, and the draft is kept', async () => {
+      const files = researcherFiles();
+      const { request } = await recordedBeforeDigests(files);
+      const replaced = Buffer.from('not what was submitted\n');
+      await env.upload(containerFor(request, at('draft')), 'cohort.csv', replaced);
+
+      const attempt = move(request, 'draft', 'in_progress');
+
+      await expect(attempt).rejects.toThrow(IntegrityError);
+      await expect(attempt).rejects.toThrow(
+        `file 'cohort.csv' changed while moving to the in_progress stage: SHA-256 ${sha256(replaced)} instead of ${sha256(files['cohort.csv'])}`,
+      );
+      expect(await namesIn(request, 'draft')).toEqual(['cohort.csv', 'empty.txt', 'imaging.bin']);
+    });
   });
 
   test('a recorded file that is in neither stage fails the move naming it, and the draft is kept', async () => {

@@ -32,6 +32,8 @@ class ScriptedAirlock {
   calls: string[] = [];
   /** the `afterSeq` of every publish call */
   published: number[] = [];
+  /** when each publish was tried, failed or not */
+  publishTried: Date[] = [];
   failing = new Map<SomeActivity, string>();
   scan: ScanOutcome = { outcome: 'clean', message: 'not scanned: scanning is disabled' };
   contentChecks: ScanSummary = { outcome: 'clean', message: 'content checks passed' };
@@ -92,10 +94,17 @@ class ScriptedAirlock {
         },
         (input) => `deleteStageData ${input.at.stage}`,
       ),
-      activity(ACTIVITIES.publishAuditEvents, (input) => {
-        this.published.push(input.afterSeq);
-        return this.version;
-      }),
+      activity(
+        ACTIVITIES.publishAuditEvents,
+        (input) => {
+          this.published.push(input.afterSeq);
+          return this.version;
+        },
+        () => {
+          this.publishTried.push(this.clock);
+          return ACTIVITIES.publishAuditEvents.name;
+        },
+      ),
       activity(ACTIVITIES.failRequest, (input) => {
         this.store('failed', input.statusMessage);
         return 'failed' as const;
@@ -423,6 +432,21 @@ describe('events', () => {
     await airlock.advance(6);
     expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'rejected' });
   });
+
+  test('a topic down for good: the last events are tried for about 21 hours after the request ended, then the workflow ends', async () => {
+    const airlock = await inReview();
+    airlock.failing.set(ACTIVITIES.publishAuditEvents, 'topic unreachable');
+    await airlock.act('rejection_in_progress');
+    expect(airlock.status).toBe('rejected');
+    const ended = airlock.clock.getTime();
+    airlock.publishTried = [];
+    for (let minute = 0; minute < 23 * 60 && airlock.runtime.runtimeStatus === 'Running'; minute++) await airlock.advance(1);
+    expect(airlock.runtime).toMatchObject({ runtimeStatus: 'Completed', output: 'rejected' });
+    // A round is one publish with its activity retries (seconds apart); rounds are minutes to hours apart.
+    const rounds = airlock.publishTried.map((time) => (time.getTime() - ended) / 60_000).filter((minutes, index, all) => index === 0 || minutes - all[index - 1] > 4);
+    expect(rounds).toHaveLength(9);
+    expect(rounds[rounds.length - 1] - rounds[0]).toBeGreaterThan(20 * 60);
+  }, 120_000);
 });
 
 describe('the scan wait point', () => {

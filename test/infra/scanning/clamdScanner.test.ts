@@ -200,7 +200,10 @@ describeWithClamd('ClamdScanner against clamd', () => {
       const outcome = await scanOutcome(new ClamdScanner({ address: small.address }), randomThen(Buffer.alloc(0), 3));
       if (outcome instanceof Error) {
         expect(outcome).toBeInstanceOf(ClamdUnavailableError);
-        expect(outcome.message).toMatch(/size limit|StreamMaxLength/i);
+        // clamd says why and closes; when it closes with our bytes still unread, its RST can discard
+        // that reply before we read it (seen under load), leaving only the closed connection. Either
+        // way there is no verdict, so the file is never clean.
+        expect(outcome.message).toMatch(/size limit|StreamMaxLength|closed the connection without a verdict/i);
       } else {
         expect(outcome.infected).toBe(true);
         expect(outcome.signatures.join(' ')).toMatch(/^Heuristics\.Limits\.Exceeded/);

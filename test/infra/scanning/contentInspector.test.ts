@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../../../src/domain/errors';
 import { storageAccountName } from '../../../src/domain/stages';
 import { BlobStageStorage } from '../../../src/infra/blobStageStorage';
 import { inspectFile, MAX_MEMBERS_LISTED, NESTED_ZIP_MEMORY_LIMIT_BYTES } from '../../../src/infra/scanning/contentInspector';
-import { ByteRange, ContainerRef, FileContent, StageStorage } from '../../../src/infra/stageStorage';
+import { ByteRange, ContainerRef, FileContent, StageStorage, StoredFile } from '../../../src/infra/stageStorage';
 import { newAccountKey, RunningAzurite, startAzurite } from '../../../src/local/azurite';
 import { buildZip, nestedZip, ZipEntrySpec } from '../../support/zipFixture';
 
@@ -50,10 +50,17 @@ async function putFiles(ref: ContainerRef, files: Record<string, Buffer | string
   }
 }
 
+/** The container's listing entry for `name`, as the caller of inspectFile hands it over. */
+async function listed(ref: ContainerRef, name: string): Promise<StoredFile> {
+  const file = (await storage.listFiles(ref)).find((candidate) => candidate.name === name);
+  if (!file) throw new Error(`${name} is not in the container`);
+  return file;
+}
+
 /** Uploads one file and inspects it. */
 async function inspect(name: string, content: Buffer | string, policy: ContentPolicy = DEFAULT_CONTENT_POLICY, through: StageStorage = storage) {
   const ref = await upload({ [name]: content });
-  return inspectFile(through, ref, name, policy);
+  return inspectFile(through, ref, await listed(ref, name), policy);
 }
 
 /** Which blob version was read is checked once, below; elsewhere any will do. */
@@ -121,10 +128,10 @@ class ObservedStorage implements StageStorage {
 describe('inspectFile: plain files', () => {
   test('a clean csv has no findings and no member list; the result names the version read', async () => {
     const ref = await upload({ 'data.csv': CSV });
-    const [listed] = await storage.listFiles(ref);
-    expect(await inspectFile(storage, ref, 'data.csv', DEFAULT_CONTENT_POLICY)).toEqual({
+    const file = await listed(ref, 'data.csv');
+    expect(await inspectFile(storage, ref, file, DEFAULT_CONTENT_POLICY)).toEqual({
       type: 'csv',
-      etag: listed.etag,
+      etag: file.etag,
       size: CSV.length,
       findings: [],
     });
@@ -365,9 +372,18 @@ describe('inspectFile: zips', () => {
 });
 
 describe('inspectFile: storage failures are thrown, not findings', () => {
-  test('a missing file', async () => {
-    const ref = await upload({ 'other.csv': CSV });
-    await expect(inspectFile(storage, ref, 'missing.csv', DEFAULT_CONTENT_POLICY)).rejects.toBeInstanceOf(NotFoundError);
+  test('a listed file deleted before it is read', async () => {
+    const ref = await upload({ 'gone.csv': CSV });
+    const file = await listed(ref, 'gone.csv');
+    await storage.deleteFile(ref, 'gone.csv');
+    await expect(inspectFile(storage, ref, file, DEFAULT_CONTENT_POLICY)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  test('a file replaced between its listing and its inspection: the listed version is insisted on', async () => {
+    const ref = await upload({ 'data.csv': CSV });
+    const file = await listed(ref, 'data.csv');
+    await putFiles(ref, { 'data.csv': ELF_HEADER });
+    await expect(inspectFile(storage, ref, file, DEFAULT_CONTENT_POLICY)).rejects.toBeInstanceOf(ConflictError);
   });
 
   /** Reads: the head, the end of the zip (its central directory), a local header block, then the big member's data. */
@@ -402,7 +418,7 @@ describe('inspectFile: storage failures are thrown, not findings', () => {
     observed.beforeRead = async (read) => {
       if (read === 2) await putFiles(ref, { 'bundle.zip': buildZip([{ name: 'b.csv', content: CSV }]) });
     };
-    await expect(inspectFile(observed, ref, 'bundle.zip', DEFAULT_CONTENT_POLICY)).rejects.toBeInstanceOf(ConflictError);
+    await expect(inspectFile(observed, ref, await listed(ref, 'bundle.zip'), DEFAULT_CONTENT_POLICY)).rejects.toBeInstanceOf(ConflictError);
   });
 });
 
