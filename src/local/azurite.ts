@@ -6,9 +6,9 @@
  * Azurite reads AZURITE_ACCOUNTS when it starts (and every minute after), so `startAzurite` publishes
  * the accounts there first (each worker thread has its own copy of the environment).
  *
- * Two things are added to Azurite as it comes: persisted metadata is saved before a request is
- * answered (durableLoki.ts), and a SAS-authorized copy must be allowed to read its source
- * (copySourceGuard.ts), as in Azure.
+ * Three things are added to Azurite as it comes: persisted metadata is saved before a request is
+ * answered (durableLoki.ts), a SAS-authorized copy must be allowed to read its source
+ * (copySourceGuard.ts), and blob names follow Azure's rules (blobNameGuard.ts), as in Azure.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
