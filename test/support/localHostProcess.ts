@@ -31,7 +31,11 @@ export async function startLocalHostProcess(options: { dataDir?: string; env?: R
   });
   let output = '';
   const apiUrl = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local host did not start within 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => {
+      // A host that never said it listens must not outlive the test that gave up on it.
+      child.kill('SIGKILL');
+      reject(new Error(`local host did not start within 60 s:\n${output}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+\/api)/.exec(output);
