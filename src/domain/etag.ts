@@ -6,6 +6,11 @@ export function quotedEtag(etag: string | undefined): string {
   return etag ? `"${unquoted(etag)}"` : '';
 }
 
+/** The etag as JSON carries it, without quotes; '' when there is none. */
+export function unquotedEtag(etag: string | undefined): string {
+  return etag ? unquoted(etag) : '';
+}
+
 /** An absent or empty etag names no version, so it matches nothing. */
 export function sameEtag(a: string | undefined, b: string | undefined): boolean {
   return !!a && !!b && unquoted(a) !== '' && unquoted(a) === unquoted(b);

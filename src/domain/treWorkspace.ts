@@ -3,10 +3,11 @@
  * read them unchanged (tre-facts §1.3-§1.5, §2.2, §3.5), and the TRE's `.metadata` document. The
  * registry stays the source of truth: every field here is derived from it and from configuration.
  */
+import { unquotedEtag } from './etag';
+import { isGuid } from './guid';
 import { AIRLOCK_SYSTEM, UserRef } from './roles';
 import { Workspace } from './workspace';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An absolute URI such as `api://ws-1a2b` or `https://contoso.onmicrosoft.com/ws01`. */
 const URI = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
 const API_SCHEME = 'api://';
@@ -20,7 +21,7 @@ const SCOPE_SUFFIXES = ['/user_impersonation', '/.default'];
  */
 export function clientIdOfAudience(audience: string): string {
   const bare = audience.startsWith(API_SCHEME) ? audience.slice(API_SCHEME.length) : audience;
-  return GUID.test(bare) ? bare : audience;
+  return isGuid(bare) ? bare : audience;
 }
 
 /**
@@ -36,7 +37,7 @@ export function scopeIdOf(audience: string, configuredScopeId?: string): string 
 
 /** Why `value` cannot be a scope id, or undefined when it can: a URI or an app's client id, without a scope name. */
 export function scopeIdProblem(value: string): string | undefined {
-  if (!URI.test(value) && !GUID.test(value)) return `'${value}' is neither a URI (such as api://ws-1a2b) nor an app client id`;
+  if (!URI.test(value) && !isGuid(value)) return `'${value}' is neither a URI (such as api://ws-1a2b) nor an app client id`;
   const suffix = SCOPE_SUFFIXES.find((end) => value.toLowerCase().endsWith(end));
   if (suffix) return `'${value}' ends with '${suffix}'; give the application ID URI only, clients add the scope name`;
   return undefined;
@@ -110,7 +111,7 @@ export function treWorkspaceOf(workspace: Workspace, options: { scopeId?: string
     resourceType: 'workspace',
     deploymentStatus: 'deployed',
     // Azure TRE sends its etag without the quotes an HTTP header would carry.
-    _etag: (workspace.etag ?? '').replace(/^"|"$/g, ''),
+    _etag: unquotedEtag(workspace.etag),
     resourcePath: `/workspaces/${workspace.id}`,
     resourceVersion: workspace.changes.length,
     user: treUserOf(lastChange?.changedBy ?? AIRLOCK_SYSTEM),
@@ -152,5 +153,5 @@ export function entraTenantOf(issuer: string): string | undefined {
   } catch {
     return undefined;
   }
-  return firstSegment !== undefined && GUID.test(firstSegment) ? firstSegment.toLowerCase() : undefined;
+  return firstSegment !== undefined && isGuid(firstSegment) ? firstSegment.toLowerCase() : undefined;
 }

@@ -8,12 +8,12 @@ import { allowedUserActions } from '../../domain/permissions';
 import { AirlockRequest } from '../../domain/request';
 import { Caller } from '../../domain/roles';
 import { errorText } from '../../domain/errorText';
+import { isGuid } from '../../domain/guid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function requestIdParam(request: HttpRequest): string {
   const id = request.params.requestId ?? '';
-  if (!UUID.test(id)) throw new RequestValidationError(`requestId '${id.slice(0, 64)}' is not a valid request id (a UUID)`);
+  if (!isGuid(id)) throw new RequestValidationError(`requestId '${id.slice(0, 64)}' is not a valid request id (a UUID)`);
   return id.toLowerCase();
 }
 

@@ -19,6 +19,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { DependencyError } from '../../domain/errors';
 import { errorText } from '../../domain/errorText';
+import { isGuid } from '../../domain/guid';
 import { WORKSPACE_ROLES, WorkspaceRole } from '../../domain/roles';
 import { Workspace } from '../../domain/workspace';
 import { WorkspaceRoleDirectory } from './workspaceRoleDirectory';
@@ -71,7 +72,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_PAGES = 50;
 /** Beyond this many cached keys, expired entries are dropped before a new one is added. */
 const CACHE_SWEEP_SIZE = 1_000;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class GraphRoleDirectory implements WorkspaceRoleDirectory {
   private readonly origin: string;
@@ -96,7 +96,7 @@ export class GraphRoleDirectory implements WorkspaceRoleDirectory {
 
   async rolesOf(userId: string, workspaces: readonly Workspace[]): Promise<Map<string, WorkspaceRole[]>> {
     // Entra object ids are GUIDs: anything else is no directory object, and holds no role.
-    if (workspaces.length === 0 || !GUID.test(userId)) return new Map();
+    if (workspaces.length === 0 || !isGuid(userId)) return new Map();
     const [held, applications] = await Promise.all([
       this.cached(this.assignments, userId.toLowerCase(), this.cacheMs, () => this.readAssignments(userId)),
       Promise.all(
@@ -128,7 +128,7 @@ export class GraphRoleDirectory implements WorkspaceRoleDirectory {
 
   private async readApplication(workspace: Workspace): Promise<WorkspaceApplication | undefined> {
     // The audience is the workspace app's client id (v2 tokens); a v1 audience is one of its identifier URIs.
-    const filter = GUID.test(workspace.audience)
+    const filter = isGuid(workspace.audience)
       ? `appId eq '${workspace.audience}'`
       : `servicePrincipalNames/any(name:name eq '${workspace.audience.replace(/'/g, "''")}')`;
     const found = (await this.readCollection(`/v1.0/servicePrincipals?$filter=${encodeURIComponent(filter)}&$select=id,appId,appRoles`)) ?? [];
