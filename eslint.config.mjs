@@ -25,6 +25,16 @@ export default defineConfig(
     },
   },
   {
+    // The browser console (console/, built by scripts/build-console.mjs), type-checked by its own
+    // console/tsconfig.json; the same recommended rules as the server's code.
+    files: ['console/**/*.{ts,tsx}'],
+    extends: [tseslint.configs.recommended],
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+    },
+  },
+  {
     // The local host requires in a set order (the functions-core stand-in before @azure/functions, the
     // app after it) and reaches into untyped package internals (Azurite's servers, durable-functions'
     // testing utilities); tests do the same, and jest.mock factories can only require.

@@ -130,8 +130,17 @@ param requestUrlTemplate string = ''
 @description('Mail addresses alerted when an Event Grid delivery is dead-lettered or dropped (a scan verdict or notification that never arrived), or publishing airlock events fails. Empty: no alerts.')
 param alertEmailAddresses array = []
 
-@description('Origins allowed to call the airlock API from a browser, e.g. the TRE portal\'s when it is served from another host; [] (default) allows none.')
+@description('Origins allowed to call the airlock API from a browser, e.g. the TRE portal\'s when it is served from another host; [] (default) allows none. The stage accounts the airlock links to answer CORS for these and for the Function App\'s own origin (the console it serves).')
 param corsAllowedOrigins array = []
+
+@description('Client id of the console\'s single-page app registration in Entra ID (AIRLOCK_CONSOLE_CLIENT_ID; redirect URI https://<function app host>/api/console/). Empty: the console answers that its sign-in is not configured; the API works as before.')
+param consoleClientId string = ''
+
+@description('The Entra ID authority the console signs in with (AIRLOCK_CONSOLE_AUTHORITY), e.g. https://login.microsoftonline.com/<tenant id>. Empty: read from authIssuer.')
+param consoleAuthority string = ''
+
+@description('The scope the console asks for the core API (AIRLOCK_CONSOLE_CORE_SCOPE). Empty: <application ID URI of coreAudience>/user_impersonation, as .metadata says.')
+param consoleCoreScope string = ''
 
 @description('Tags for every resource.')
 param tags object = {}
@@ -148,28 +157,40 @@ var eventsDeadLetterContainer = 'airlock-events'
 // Core stage accounts: <role><treId>, as src/domain/stages.ts storageAccountName derives them.
 // External (any network, SAS only): stalimex, stalexapp. The others are internal: firewall on, the app
 // subnet and their private endpoint only.
+// linked: the airlock issues links to it (import draft, import in review, export approved), so a browser
+// reaches it through a SAS and it answers CORS for the console.
 var coreStageAccounts = [
   {
     role: 'stalimex'
     external: true
+    linked: true
   }
   {
     role: 'stalimip'
     external: false
+    linked: true
   }
   {
     role: 'stalimrej'
     external: false
+    linked: false
   }
   {
     role: 'stalimblocked'
     external: false
+    linked: false
   }
   {
     role: 'stalexapp'
     external: true
+    linked: true
   }
 ]
+// The console is served by the Function App itself, so its origin, with every origin allowed to call the API,
+// may reach the linked stage accounts from a browser.
+var stageCorsOrigins = union([
+  'https://${functionApp.outputs.defaultHostName}'
+], corsAllowedOrigins)
 
 module network 'modules/network.bicep' = if (createNetwork) {
   name: 'network'
@@ -239,6 +260,7 @@ module stageAccounts 'modules/stageStorageAccount.bicep' = [for account in coreS
     blobPrivateDnsZoneId: net.blobZoneId
     malwareScanned: scanner == 'defender' && account.role == 'stalimip'
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
+    corsAllowedOrigins: account.linked ? stageCorsOrigins : []
     tags: tags
   }
 }]
@@ -362,6 +384,9 @@ module functionApp 'modules/functionApp.bicep' = {
     smtpPassword: smtpPassword
     requestUrlTemplate: requestUrlTemplate
     corsAllowedOrigins: corsAllowedOrigins
+    consoleClientId: consoleClientId
+    consoleAuthority: consoleAuthority
+    consoleCoreScope: consoleCoreScope
     tags: tags
   }
 }
@@ -480,6 +505,9 @@ output workspaceParameters object = {
     }
     defenderCapGBPerMonth: {
       value: defenderCapGBPerMonth
+    }
+    corsAllowedOrigins: {
+      value: stageCorsOrigins
     }
   }
 }

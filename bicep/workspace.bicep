@@ -46,6 +46,9 @@ param enableDefender bool = true
 @description('Defender on-upload scanning cap for stalexip per month in GB (-1: no cap).')
 param defenderCapGBPerMonth int = 5000
 
+@description('Origins a browser may reach the linked stage accounts from (stalimapp, stalexint, stalexip: the console\'s uploads, reviews and downloads through SAS links): the core Function App\'s origin and the core\'s corsAllowedOrigins (output workspaceParameters of main.bicep). [] : no CORS.')
+param corsAllowedOrigins array = []
+
 @description('Tags for every resource.')
 param tags object = {}
 
@@ -58,6 +61,12 @@ var workspaceStageAccounts = [
   'stalexip'
   'stalexrej'
   'stalexblocked'
+]
+// The accounts the airlock issues links to (import approved, export draft, export in review).
+var linkedStageAccounts = [
+  'stalimapp'
+  'stalexint'
+  'stalexip'
 ]
 var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -75,6 +84,7 @@ module stageAccounts 'modules/stageStorageAccount.bicep' = [for role in workspac
     blobPrivateDnsZoneId: blobPrivateDnsZoneId
     malwareScanned: enableDefender && role == 'stalexip'
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    corsAllowedOrigins: contains(linkedStageAccounts, role) ? corsAllowedOrigins : []
     tags: tags
   }
 }]

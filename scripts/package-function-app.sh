@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The deployable package of the Function App (docs/deploy.md): host.json, package.json and its lock,
-# the compiled app (dist/src, without the local host and its tools), and the production dependencies only.
+# the compiled app (dist/src, without the local host and its tools), the built browser console
+# (dist/console, which the app serves at /api/console/), and the production dependencies only.
 # Built in a staging folder, so the working tree and its node_modules stay as they are.
 #
-#   scripts/package-function-app.sh [ZIP] [--keep-staging DIR]
+#   scripts/package-function-app.sh [ZIP] [--keep-staging DIR] [--no-build]
 #     ZIP                  where to write the package (default: airlock.zip)
 #     --keep-staging DIR   also leave the unpacked package in DIR (the tests load the app from it)
+#     --no-build           package dist/ as it is (the test suite, which has just built it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 zip_path="airlock.zip"
 keep=""
+build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep-staging) keep="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) zip_path="$1"; shift ;;
   esac
@@ -21,7 +25,9 @@ done
 command -v zip >/dev/null || { echo "zip is not installed (apt-get install zip)" >&2; exit 1; }
 case "$zip_path" in /*) ;; *) zip_path="$PWD/$zip_path" ;; esac
 
-npm run -s build
+if [ "$build" = 1 ]; then npm run -s build; fi
+# A package without the console would answer 503 at /api/console/: stop here instead.
+[ -f dist/console/index.html ] || { echo "dist/console/index.html is missing: npm run build did not build the console" >&2; exit 1; }
 
 if [ -n "$keep" ]; then
   staging="$keep"
@@ -32,9 +38,9 @@ else
 fi
 cp host.json package.json package-lock.json "$staging"/
 mkdir -p "$staging/dist"
-cp -r dist/src "$staging/dist/"
-# The local host (embedded Azurite, local issuer) and the command-line tools that work with it are
-# not part of what Azure runs.
+cp -r dist/src dist/console "$staging/dist/"
+# The local host (embedded Azurite, local issuer, the console's development sign-in) and the
+# command-line tools that work with it are not part of what Azure runs.
 rm -rf "$staging/dist/src/local" "$staging/dist/src/tools"
 
 (cd "$staging" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)

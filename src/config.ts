@@ -4,7 +4,8 @@
  */
 import { clamavCapacity, ClamdLimits, DEFENDER_CAPACITY, RECOMMENDED_CLAMD_LIMITS, ScanCapacity } from './domain/scanCapacity';
 import { AIRLOCK_SETTINGS_LIMITS, ALLOWABLE_FILE_TYPES, isWorkspaceId, settingBeyondDeployment } from './domain/workspace';
-import { scopeIdProblem } from './domain/treWorkspace';
+import { entraTenantOf, scopeIdOf, scopeIdProblem } from './domain/treWorkspace';
+import { isGuid } from './domain/guid';
 
 export interface AirlockConfig {
   treId: string;
@@ -43,7 +44,21 @@ export interface AirlockConfig {
     /** where a person opens a request, e.g. the TRE portal; `{workspaceId}` and `{requestId}` are filled in */
     requestUrlTemplate?: string;
   };
+  /** How the browser console signs people in (AIRLOCK_CONSOLE_*); undefined: Entra ID, not configured. */
+  console?: ConsoleSignIn;
 }
+
+/**
+ * The console's sign-in. `entra`: MSAL in the browser, with the SPA app registration's client id,
+ * the tenant's authority and the core API's scope; a part left undefined could not be configured,
+ * and the console says so (config.json answers 503) rather than sign in half-configured. `local`:
+ * the local host's development sign-in, which exists only there.
+ */
+export type ConsoleSignIn =
+  | { kind: 'local' }
+  | { kind: 'entra'; clientId?: string; authority?: string; coreScope: string };
+
+const ENTRA_LOGIN_ORIGIN = 'https://login.microsoftonline.com';
 
 /**
  * Who holds which workspace roles, for callers who present a core token (the portal's
@@ -164,6 +179,49 @@ function readRoleDirectory(setting: string | undefined, graphEndpoint: string | 
     problems.push(`AIRLOCK_GRAPH_ENDPOINT must be the https origin of Microsoft Graph, such as ${DEFAULT_GRAPH_ENDPOINT} (got '${endpoint}')`);
   }
   return { kind: 'graph', endpoint };
+}
+
+/**
+ * The Entra ID authority of the tenant that issues the airlock's tokens, read from the trusted
+ * issuer: a v2 issuer names its own login host, a v1 issuer (sts.windows.net) the public cloud's.
+ */
+function authorityOfIssuers(issuers: readonly string[]): string | undefined {
+  for (const issuer of issuers) {
+    const tenant = entraTenantOf(issuer);
+    if (!tenant) continue;
+    const url = new URL(issuer);
+    return `${url.hostname.startsWith('sts.') ? ENTRA_LOGIN_ORIGIN : url.origin}/${tenant}`;
+  }
+  return undefined;
+}
+
+/** AIRLOCK_CONSOLE_SIGN_IN and its companions; only a value that is there and wrong is a problem at start-up. */
+function readConsoleSignIn(env: Env, identity: AirlockConfig['identity'], problems: string[]): ConsoleSignIn {
+  const kind = env.AIRLOCK_CONSOLE_SIGN_IN?.trim() || 'entra';
+  if (kind === 'local') return { kind: 'local' };
+  if (kind !== 'entra') problems.push(`AIRLOCK_CONSOLE_SIGN_IN must be 'entra' or 'local' (got '${kind}')`);
+  const clientId = env.AIRLOCK_CONSOLE_CLIENT_ID?.trim() || undefined;
+  if (clientId !== undefined && !isGuid(clientId)) {
+    problems.push(`AIRLOCK_CONSOLE_CLIENT_ID must be the console's app registration client id, a GUID (got '${clientId}')`);
+  }
+  const authority = env.AIRLOCK_CONSOLE_AUTHORITY?.trim().replace(/\/+$/, '') || undefined;
+  if (authority !== undefined && !isAuthority(authority)) {
+    problems.push(`AIRLOCK_CONSOLE_AUTHORITY must be an https URL naming the tenant, such as ${ENTRA_LOGIN_ORIGIN}/<tenant id> (got '${authority}')`);
+  }
+  const coreScope = env.AIRLOCK_CONSOLE_CORE_SCOPE?.trim() || (identity.coreAudience ? `${scopeIdOf(identity.coreAudience)}/user_impersonation` : '');
+  if (env.AIRLOCK_CONSOLE_CORE_SCOPE?.trim() && !/^\S+\/[^/\s]+$/.test(coreScope)) {
+    problems.push(`AIRLOCK_CONSOLE_CORE_SCOPE must be a scope such as api://<core API client id>/user_impersonation (got '${coreScope}')`);
+  }
+  return { kind: 'entra', clientId, authority: authority ?? authorityOfIssuers(identity.issuer), coreScope };
+}
+
+function isAuthority(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.pathname.split('/').filter(Boolean).length >= 1 && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
 }
 
 export function loadConfig(env: Env = process.env): AirlockConfig {
@@ -304,6 +362,7 @@ export function loadConfig(env: Env = process.env): AirlockConfig {
   const topicEndpoint = env.AIRLOCK_EVENTS_TOPIC_ENDPOINT?.trim();
   if (topicEndpoint) config.eventsTopic = { endpoint: topicEndpoint, key: env.AIRLOCK_EVENTS_TOPIC_KEY?.trim() || undefined };
   config.roleDirectory = readRoleDirectory(env.AIRLOCK_ROLE_DIRECTORY, env.AIRLOCK_GRAPH_ENDPOINT, problems);
+  config.console = readConsoleSignIn(env, config.identity, problems);
   const from = env.AIRLOCK_MAIL_FROM?.trim() || 'airlock@localhost';
   const mailKind = env.AIRLOCK_MAIL?.trim() || (env.AIRLOCK_SMTP_HOST ? 'smtp' : 'none');
   let mail: MailConfig;

@@ -178,6 +178,15 @@ param requestUrlTemplate string = ''
 @description('Origins allowed to call the API from a browser (the TRE portal when it is served from another origin), e.g. [\'https://portal.example.org\']; [] allows none, [\'*\'] every origin. The platform answers the preflight; the local host reads the same list from AIRLOCK_CORS_ALLOWED_ORIGINS.')
 param corsAllowedOrigins array = []
 
+@description('AIRLOCK_CONSOLE_CLIENT_ID: client id of the console\'s single-page app registration; empty: the console says its sign-in is not configured.')
+param consoleClientId string = ''
+
+@description('AIRLOCK_CONSOLE_AUTHORITY: the Entra ID authority of the console\'s sign-in; empty: read from AIRLOCK_AUTH_ISSUER.')
+param consoleAuthority string = ''
+
+@description('AIRLOCK_CONSOLE_CORE_SCOPE: the scope the console asks for the core API; empty: derived from AIRLOCK_CORE_AUDIENCE.')
+param consoleCoreScope string = ''
+
 @description('Tags for the resources.')
 param tags object = {}
 
@@ -542,6 +551,23 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'AIRLOCK_REQUEST_URL_TEMPLATE'
           value: requestUrlTemplate
+        }
+        {
+          // The development sign-in exists only on the local host: in Azure the console signs in with Entra ID.
+          name: 'AIRLOCK_CONSOLE_SIGN_IN'
+          value: 'entra'
+        }
+        {
+          name: 'AIRLOCK_CONSOLE_CLIENT_ID'
+          value: consoleClientId
+        }
+        {
+          name: 'AIRLOCK_CONSOLE_AUTHORITY'
+          value: consoleAuthority
+        }
+        {
+          name: 'AIRLOCK_CONSOLE_CORE_SCOPE'
+          value: consoleCoreScope
         }
       ]
     }

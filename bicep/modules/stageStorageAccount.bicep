@@ -32,6 +32,9 @@ param blobPrivateDnsZoneId string = ''
 @description('Resource id of the Log Analytics workspace that receives the blob access logs (every read, write and delete, with the caller and the SAS used). Empty: no logs.')
 param logAnalyticsWorkspaceId string = ''
 
+@description('Origins a browser may reach this account\'s blobs from through a SAS link (the console\'s uploads and downloads): set on the accounts whose links the airlock issues, [] (default, no CORS) on the others.')
+param corsAllowedOrigins array = []
+
 @description('Storage redundancy.')
 @allowed([
   'Standard_LRS'
@@ -102,6 +105,34 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
     }
     containerDeleteRetentionPolicy: {
       enabled: false
+    }
+    // What a block upload, a listing, a download and a delete from the console need (src/local/azuriteCors.ts
+    // sets the same rule on the local host's Azurite): any request header, the response headers a client reads.
+    cors: {
+      corsRules: empty(corsAllowedOrigins) ? [] : [
+        {
+          allowedOrigins: corsAllowedOrigins
+          allowedMethods: [
+            'GET'
+            'HEAD'
+            'PUT'
+            'DELETE'
+            'OPTIONS'
+          ]
+          allowedHeaders: [
+            '*'
+          ]
+          exposedHeaders: [
+            'etag'
+            'x-ms-*'
+            'content-length'
+            'content-range'
+            'content-type'
+            'last-modified'
+          ]
+          maxAgeInSeconds: 3600
+        }
+      ]
     }
   }
 }

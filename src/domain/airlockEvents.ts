@@ -14,6 +14,7 @@ export const AIRLOCK_EVENT_TYPES = {
   'status.changed': 'Airlock.Request.StatusChanged',
   'review.recorded': 'Airlock.Request.Reviewed',
   'link.issued': 'Airlock.Request.LinkIssued',
+  'file.previewed': 'Airlock.Request.FilePreviewed',
   'files.recorded': 'Airlock.Request.FilesRecorded',
   'scan.recorded': 'Airlock.Request.ScanRecorded',
   'data.moved': 'Airlock.Request.DataMoved',

@@ -2,7 +2,7 @@
  * What a change to a request says in the audit log, derived from the request before and after it,
  * so that no call site can change a request without saying what changed.
  */
-import { AuditDraft } from './audit';
+import { AuditDetailValue, AuditDraft } from './audit';
 import { AirlockRequest } from './request';
 import { UserRef } from './roles';
 
@@ -68,6 +68,16 @@ export function auditOfLink(actor: UserRef, time: number, grant: { stage: string
   return { action: 'link.issued', actor, time, detail: { ...grant } };
 }
 
-export function auditOfDeletion(actor: UserRef, time: number, stage: string, files: { name: string; sha256?: string }[]): AuditDraft {
-  return { action: 'data.deleted', actor, time, files, detail: { stage } };
+/** Who was shown which file (the version its SHA-256 names, when recorded) from which stage, and which page of it. */
+export function auditOfPreview(
+  actor: UserRef,
+  time: number,
+  file: { name: string; sha256?: string },
+  shown: { cycle: number; stage: string; view: string; cursor: number },
+): AuditDraft {
+  return { action: 'file.previewed', actor, time, files: [file.sha256 ? { name: file.name, sha256: file.sha256 } : { name: file.name }], detail: { ...shown } };
+}
+
+export function auditOfDeletion(actor: UserRef, time: number, stage: string, files: { name: string; sha256?: string }[], more: Record<string, AuditDetailValue> = {}): AuditDraft {
+  return { action: 'data.deleted', actor, time, files, detail: { stage, ...more } };
 }

@@ -26,6 +26,16 @@ export function stageContainerName(requestId: string, cycle: number): string {
   return `${requestId}-${cycle}`;
 }
 
+/**
+ * The copy of a submission as its reviewers saw it, kept in the in-progress account when the request
+ * is returned for changes, so the next review can see what changed. It is not a stage container (no
+ * link is ever issued to it, and its name does not parse as one), and it goes when the next review
+ * ends or the request does.
+ */
+export function reviewedCopyContainerName(requestId: string, cycle: number): string {
+  return `${stageContainerName(requestId, cycle)}-reviewed`;
+}
+
 /** The request and cycle a stage container belongs to (e.g. from a Defender event's blob URL). */
 export function parseStageContainerName(name: string): { requestId: string; cycle: number } | undefined {
   const match = /^(.+)-([1-9][0-9]{0,5})$/.exec(name);

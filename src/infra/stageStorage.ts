@@ -1,6 +1,6 @@
 import { IntegrityError } from '../domain/errors';
 import { BlockDigests } from '../domain/request';
-import { FilesLocation, StageAccount, stageAccountFor, stageContainerName } from '../domain/stages';
+import { FilesLocation, reviewedCopyContainerName, StageAccount, stageAccountFor, stageContainerName } from '../domain/stages';
 import { RequestType } from '../domain/status';
 
 export type { BlockDigests };
@@ -180,4 +180,9 @@ export interface StageStorage {
 /** The container of a request's files in one stage for one submission cycle. */
 export function containerFor(request: { id: string; workspaceId: string; type: RequestType }, at: FilesLocation): ContainerRef {
   return { account: stageAccountFor(request.type, at.stage), workspaceId: request.workspaceId, container: stageContainerName(request.id, at.cycle) };
+}
+
+/** Where the files of submission `cycle` are kept as reviewed, once the request was returned for changes. */
+export function reviewedCopyFor(request: { id: string; workspaceId: string; type: RequestType }, cycle: number): ContainerRef {
+  return { account: stageAccountFor(request.type, 'in_progress'), workspaceId: request.workspaceId, container: reviewedCopyContainerName(request.id, cycle) };
 }

@@ -25,6 +25,8 @@ import { LOCAL_EVENT_TOPIC_PATH, LocalEventTopic, localEventSubscriptions, parse
 import { LOCAL_CORE_AUDIENCE, LOCAL_ISSUER_PATHS, LocalIssuer, localWorkspaceAudience, writeIssuerInfo } from './localIssuer';
 import { errorText } from '../domain/errorText';
 import { localRoleGrantsDirectory } from '../infra/identity/localRoleDirectory';
+import { devSignInRoutes } from './devSignIn';
+import { allowBrowserAccess, consoleOrigins } from './azuriteCors';
 
 const STATE_ACCOUNT = 'airlockstate';
 const TRE_ID = 'local';
@@ -62,6 +64,8 @@ export interface RunningLocalHost {
   mail: string;
   origin: string;
   apiUrl: string;
+  /** the browser console, served by the app (`/api/console/`) */
+  consoleUrl: string;
   dataDir: string;
   issuer: LocalIssuer;
   workspaces: string[];
@@ -142,6 +146,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.jwks}`, handle: async () => jsonResult(issuer!.jwks()) },
         { method: 'GET', path: `/local-issuer${LOCAL_ISSUER_PATHS.openIdConfiguration}`, handle: async () => jsonResult(issuer!.openIdConfiguration()) },
         ...eventsTopic.routes,
+        ...devSignInRoutes({ issuer: () => issuer!, dataDir, workspaces: state.workspaces }),
       ],
     });
     const origin = await host.listen(options.port);
@@ -151,6 +156,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     // The issuer URL names the port, so it is known only once the host listens.
     issuer = await LocalIssuer.open(dataDir, `${origin}/local-issuer`);
     await writeIssuerInfo(dataDir, issuer.issuer);
+    // The console's uploads and downloads go from the browser straight to the SAS links: the stage accounts answer its origin.
+    const stageAccounts = Object.keys(state.accountKeys).filter((account) => account !== STATE_ACCOUNT);
+    await allowBrowserAccess(azurite, stageAccounts, consoleOrigins(origin, cors));
 
     const scanning = await chooseScanner(process.env.AIRLOCK_CLAMD, process.env.AIRLOCK_SCANNER);
     Object.assign(process.env, {
@@ -172,6 +180,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       AIRLOCK_EVENTS_TOPIC_KEY: state.eventsTopicKey,
       // The grants the token CLI records stand in for Entra ID's app role assignments; an explicit setting is kept.
       AIRLOCK_ROLE_DIRECTORY: process.env.AIRLOCK_ROLE_DIRECTORY?.trim() || `local:${localRoleGrantsDirectory(dataDir)}`,
+      // The console signs in through this host's development sign-in (devSignIn.ts), never Entra ID.
+      AIRLOCK_CONSOLE_SIGN_IN: 'local',
     });
     writeFileSync(
       join(dataDir, LOCAL_STATE_STORE_FILE),
@@ -195,6 +205,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       mail: deps.mailer.description,
       origin,
       apiUrl: `${origin}/api`,
+      consoleUrl: `${origin}/api/console/`,
       dataDir,
       issuer,
       workspaces: state.workspaces,

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       '',
       '  Airlock local host',
       `  API          ${host.apiUrl}          (health: ${host.apiUrl}/health)`,
+      `  console: ${host.consoleUrl}   (sign in as any user and roles: the local host's development sign-in)`,
       `  data dir     ${host.dataDir}`,
       `  workspaces   ${host.workspaces.join(', ')}`,
       `  storage      Azurite ${host.azurite.blobOrigin} (one account per stage); tables ${host.azurite.tableOrigin}`,

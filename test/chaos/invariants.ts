@@ -140,7 +140,10 @@ export class InvariantChecker {
     if (status === 'failed') return;
     const expectedStage: Stage | undefined = stageOfStatus(status);
     const expected = this.expectedFiles(record, request);
-    const blobs = await this.stages.of(id);
+    const stored = await this.stages.of(id);
+    const reviewedCopies = stored.filter((blob) => blob.container.endsWith('-reviewed'));
+    this.reviewedCopiesOnlyWhileNeeded(id, record, request, reviewedCopies);
+    const blobs = stored.filter((blob) => !reviewedCopies.includes(blob));
     for (const blob of blobs) {
       this.check(blob.stage === expectedStage && blob.type === request.type, 3, record, `'${blob.name}' is in ${blob.type} stage ${blob.stage} (${blob.account}/${blob.container}); a '${status}' request's files belong in ${expectedStage ?? 'no stage'}`, id);
     }
@@ -160,6 +163,25 @@ export class InvariantChecker {
       if (!expected.has(name)) this.check(false, 3, record, `'${name}' is in stage ${expectedStage} (${copies.get(name)![0].container}) but is not one of the request's files`, id);
     }
     await this.throughTheLink(id, record, request, expected);
+  }
+
+  /**
+   * A request returned for changes keeps the submission its reviewers saw, in the in-progress stage,
+   * until the next review ends: only then, only that one cycle, and never once the request has ended.
+   */
+  private reviewedCopiesOnlyWhileNeeded(id: string, record: LifecycleRecord | undefined, request: any, copies: StoredBlob[]): void {
+    const status = request.status as RequestStatus;
+    const cycle: number = request.reviewCycle ?? 1;
+    const keptCycle = status === 'changes_requested' ? cycle : ['in_review', 'submitted', 'approval_in_progress', 'rejection_in_progress', 'blocking_in_progress'].includes(status) ? cycle - 1 : 0;
+    for (const blob of copies) {
+      this.check(
+        blob.stage === 'in_progress' && blob.type === request.type && keptCycle > 0 && blob.container === `${id}-${keptCycle}-reviewed`,
+        3,
+        record,
+        `a reviewed copy '${blob.name}' is in ${blob.type} stage ${blob.stage} (${blob.account}/${blob.container}); a '${status}' request at cycle ${cycle} keeps ${keptCycle > 0 ? `only ${id}-${keptCycle}-reviewed in the in-progress stage` : 'none'}`,
+        id,
+      );
+    }
   }
 
   /** What a person with a link sees: the same names and bytes. */

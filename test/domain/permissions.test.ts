@@ -113,6 +113,19 @@ describe.each(visibilities)('with request visibility %s, the domain answers ever
     },
   );
 
+  // The preview handler asks linkGrantFor and reads from the container of the stage it grants.
+  test.each(labelled(decided.filter((cell) => cell.endpoint === 'GET preview')))(
+    'preview (linkGrantFor): $status, roles $label, requester $requester',
+    ({ roles, requester, status, expected }) => {
+      const request = requestIn(status);
+      expectAnswer(answerOf(() => linkGrantFor(callerFor(roles, requester), request)), expected);
+      if (expected.allowed) {
+        expect(expected.reads).toBeDefined();
+        expect(linkGrantFor(callerFor(roles, requester), request).at).toEqual({ stage: expected.reads, cycle: request.filesAt!.cycle });
+      }
+    },
+  );
+
   test.each(labelled(decided.filter((cell) => cell.endpoint === 'GET request')))(
     'allowedUserActions offers what the design allows: $status, roles $label, requester $requester',
     ({ roles, requester, status }) => {

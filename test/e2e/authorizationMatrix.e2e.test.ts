@@ -55,7 +55,7 @@ interface ActionEndpoint {
   body?: unknown;
 }
 
-const READ_ENDPOINTS: Endpoint[] = ['GET request', 'GET list', 'GET link'];
+const READ_ENDPOINTS: Endpoint[] = ['GET request', 'GET list', 'GET link', 'GET preview'];
 
 const ACTION_ENDPOINTS: ActionEndpoint[] = [
   { endpoint: 'POST submit', action: 'submit', path: 'submit' },
@@ -263,6 +263,19 @@ async function putFile(request: AirlockRequest): Promise<void> {
   await container.getBlockBlobClient(FILE.name).upload(FILE.content, FILE.content.length);
 }
 
+/**
+ * A file where the request's files are, recorded as one of its files outside the draft stage, so a
+ * preview the matrix allows finds it (a refused one must not get as far as looking).
+ */
+async function withPreviewableFile(request: AirlockRequest): Promise<AirlockRequest> {
+  if (!request.filesAt) return request;
+  if (request.filesAt.stage === 'draft') {
+    await putFile(request);
+    return request;
+  }
+  return putApprovedFile(request);
+}
+
 /** An approved request's file, there and recorded, so a revoke can move it out of the approved stage. */
 async function putApprovedFile(request: AirlockRequest): Promise<AirlockRequest> {
   await putFile(request);
@@ -330,6 +343,15 @@ async function observeRead(cell: Cell, request: AirlockRequest, expectation: Exp
       problems.push(`listed allowedUserActions ${JSON.stringify(mine.allowedUserActions)} ≠ expected ${expectedActionsOf(cell)}`);
     }
     return { outcome: mine ? 'allow' : 'unlisted', problems };
+  }
+  if (cell.endpoint === 'GET preview') {
+    const response = await api.call('GET', `${base}/${request.id}/preview?file=${encodeURIComponent(FILE.name)}`, token);
+    if (response.status !== 200) return refusalObserved(response);
+    // An allowed preview must show the file from the stage the matrix says, of the cycle the files are in.
+    const reads = expectation.expected.allowed ? expectation.expected.reads : undefined;
+    const shown = { stage: response.body?.stage, cycle: response.body?.cycle, kind: response.body?.kind, header: response.body?.table?.header, rows: response.body?.table?.rows };
+    const wanted = { stage: reads, cycle: request.filesAt?.cycle, kind: 'table', header: ['a', 'b'], rows: [['1', '2']] };
+    return { outcome: 'allow', problems: JSON.stringify(shown) === JSON.stringify(wanted) ? [] : [`preview showed ${JSON.stringify(shown)}, expected ${JSON.stringify(wanted)}`] };
   }
   const response = await api.call('GET', `${base}/${request.id}/link`, token);
   if (response.status !== 200) return refusalObserved(response);
@@ -463,7 +485,7 @@ test('every endpoint × role set × status × requester-or-not answers exactly a
   // Reads change no field of a request, so one request per status serves every read cell; they run before any
   // action seeds more requests, and the list is read whole (every page) all the same.
   const shared = new Map<RequestStatus, AirlockRequest>();
-  for (const status of STATUSES) shared.set(status, await seed(status));
+  for (const status of STATUSES) shared.set(status, await withPreviewableFile(await seed(status)));
   const readCells = cellsFor(READ_ENDPOINTS);
   await inPool(readCells, CONCURRENCY, (cell) =>
     guarded(cell, async () => {
@@ -472,22 +494,25 @@ test('every endpoint × role set × status × requester-or-not answers exactly a
       record(cell, expected, await observeRead(cell, request, expected));
     }),
   );
-  // Reads change none of the request's fields. A link's issuance may be written to the request's
-  // audit log (which moves its etag and `auditHead`): where the store keeps one, it must hold
-  // exactly one entry per link the matrix expected to be issued, none for a refused link or a read.
+  // Reads change none of the request's fields. A link's issuance and a preview are written to the
+  // request's audit log (which moves its etag and `auditHead`): where the store keeps one, it must
+  // hold exactly one entry per link and per preview the matrix expected, none for a refusal or another read.
   const auditLog = (store as unknown as { listAudit?: (ws: string, id: string) => Promise<{ action?: string }[]> }).listAudit;
   for (const request of shared.values()) {
     const after = await store.get(WS, request.id);
-    const where = `reads (GET request, list, link) of the shared '${request.status}' request`;
+    const where = `reads (GET request, list, link, preview) of the shared '${request.status}' request`;
     if (JSON.stringify(withoutVersioning(after)) !== JSON.stringify(withoutVersioning(request))) {
       mismatches.push({ where, kind: 'WRONG EFFECT', expected: 'the request unchanged', actual: `stored request now ${JSON.stringify(after)}` });
     }
     if (auditLog) {
       const entries = await auditLog.call(store, WS, request.id);
-      const linksIssued = readCells.filter((cell) => cell.endpoint === 'GET link' && cell.status === request.status && isAllow(expectationFor(cell).outcome)).length;
+      const allowedReads = (endpoint: Endpoint) =>
+        readCells.filter((cell) => cell.endpoint === endpoint && cell.status === request.status && isAllow(expectationFor(cell).outcome)).length;
+      const expectedEntries = { 'link.issued': allowedReads('GET link'), 'file.previewed': allowedReads('GET preview') };
       const actions = entries.map((entry) => entry.action);
-      if (entries.length !== linksIssued || actions.some((action) => action !== 'link.issued')) {
-        mismatches.push({ where, kind: 'WRONG EFFECT', expected: `${linksIssued} audit entries 'link.issued'`, actual: `${entries.length}: ${JSON.stringify(actions)}` });
+      const counted = { 'link.issued': actions.filter((action) => action === 'link.issued').length, 'file.previewed': actions.filter((action) => action === 'file.previewed').length };
+      if (JSON.stringify(counted) !== JSON.stringify(expectedEntries) || entries.length !== counted['link.issued'] + counted['file.previewed']) {
+        mismatches.push({ where, kind: 'WRONG EFFECT', expected: `audit entries ${JSON.stringify(expectedEntries)}`, actual: `${entries.length}: ${JSON.stringify(actions)}` });
       }
     }
   }

@@ -128,25 +128,29 @@ describe('return for revision', () => {
 });
 
 describe('races with one outcome', () => {
+  // The ten requests are brought to review together; the races themselves run one at a time.
+  const tenInReview = () => Promise.all(Array.from({ length: 10 }, () => inReview()));
+
   test('approve against approve, ten times: one review wins each time', async () => {
-    for (let round = 0; round < 10; round++) {
-      const id = await inReview();
+    const ids = await tenInReview();
+    for (const id of ids) {
       const results = await Promise.all([approve(id, t.manager), approve(id, t.otherManager)]);
       expect(results.map((r) => r.status).sort()).toEqual([200, expect.any(Number)]);
       expect([400, 409]).toContain(results.map((r) => r.status).sort()[1]);
-      expect((await api.waitForStatus(ws, id, t.researcher, 'approved')).reviews).toHaveLength(1);
     }
+    for (const final of await Promise.all(ids.map((id) => api.waitForStatus(ws, id, t.researcher, 'approved')))) expect(final.reviews).toHaveLength(1);
   }, 120_000);
 
   test('approve against cancel, ten times: exactly one of them happens', async () => {
-    for (let round = 0; round < 10; round++) {
-      const id = await inReview();
+    const ids = await tenInReview();
+    const winners: string[] = [];
+    for (const id of ids) {
       const [review, cancel] = await Promise.all([approve(id, t.otherManager), api.call('POST', `${base}/${id}/cancel`, t.researcher)]);
       expect([review.status, cancel.status].filter((s) => s === 200)).toHaveLength(1);
-      const expected = review.status === 200 ? 'approved' : 'cancelled';
-      const final = await api.waitForStatus(ws, id, t.owner, expected);
-      expect(final.reviews).toHaveLength(review.status === 200 ? 1 : 0);
+      winners.push(review.status === 200 ? 'approved' : 'cancelled');
     }
+    const finals = await Promise.all(ids.map((id, round) => api.waitForStatus(ws, id, t.owner, winners[round])));
+    expect(finals.map((final) => final.reviews.length)).toEqual(winners.map((winner) => (winner === 'approved' ? 1 : 0)));
   }, 120_000);
 });
 

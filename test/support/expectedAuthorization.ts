@@ -43,6 +43,7 @@ export type Endpoint =
   | 'GET request'
   | 'GET list'
   | 'GET link'
+  | 'GET preview'
   | 'POST submit'
   | 'POST cancel'
   | 'POST review approve'
@@ -54,6 +55,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   'GET request',
   'GET list',
   'GET link',
+  'GET preview',
   'POST submit',
   'POST cancel',
   'POST review approve',
@@ -75,10 +77,12 @@ export type Expected =
       leadsTo?: RequestStatus;
       /** A link's container stage and SAS permissions (DESIGN §8, links). */
       grant?: { stage: Stage; permissions: 'rwdl' | 'rl' };
+      /** The stage a preview shows the file from. */
+      reads?: Stage;
     }
   | {
       allowed: false;
-      /** 403 role or ownership, 400 status (illegal transition, or no link in this status), 404 a request the caller may not see. */
+      /** 403 role or ownership, 400 status (illegal transition, or no link or preview in this status), 404 a request the caller may not see. */
       httpStatus: 400 | 403 | 404;
       /** What the refusal's `detail` must say. */
       says: RegExp;
@@ -146,7 +150,7 @@ const reviewGates: readonly Gate[] = [
   inStatus('in_review'),
 ];
 
-const ACTION_RULES: Record<Exclude<Endpoint, 'GET request' | 'GET list' | 'GET link'>, ActionRule> = {
+const ACTION_RULES: Record<Exclude<Endpoint, 'GET request' | 'GET list' | 'GET link' | 'GET preview'>, ActionRule> = {
   'POST submit': {
     action: 'submit',
     gates: [
@@ -237,6 +241,18 @@ function expectedLink(person: Person, status: RequestStatus): Expected {
   return { allowed: false, httpStatus: 400, says: new RegExp(status) };
 }
 
+// ---- previews (issue #14: "same authorization as the link for that status") ----
+
+/**
+ * Seeing a file in the browser is reading it: whoever may get a read link for the request in its
+ * status may preview its files, from the stage that link would open, and everyone else is told what
+ * the link would tell them. The requester's draft link also writes; a preview only ever reads.
+ */
+function expectedPreview(person: Person, status: RequestStatus): Expected {
+  const link = expectedLink(person, status);
+  return link.allowed && link.grant ? { allowed: true, reads: link.grant.stage } : link;
+}
+
 // ---- the matrix ----
 
 const NOT_VISIBLE: Expected = { allowed: false, httpStatus: 404, says: /does not exist/ };
@@ -252,6 +268,8 @@ export function expectedOutcome(endpoint: Endpoint, person: Person, status: Requ
       return visible ? { allowed: true } : NOT_VISIBLE;
     case 'GET link':
       return visible ? expectedLink(person, status) : NOT_VISIBLE;
+    case 'GET preview':
+      return visible ? expectedPreview(person, status) : NOT_VISIBLE;
     default: {
       if (!visible) return NOT_VISIBLE;
       const rule = ACTION_RULES[endpoint];
@@ -298,7 +316,7 @@ export const rolesLabel = (roles: readonly WorkspaceRole[]): string => (roles.le
 
 export const describeExpected = (expected: Expected): string =>
   expected.allowed
-    ? `allow${expected.grant ? ` ${expected.grant.stage}/${expected.grant.permissions}` : ''}${expected.leadsTo ? ` → ${expected.leadsTo}` : ''}`
+    ? `allow${expected.grant ? ` ${expected.grant.stage}/${expected.grant.permissions}` : ''}${expected.reads ? ` reads ${expected.reads}` : ''}${expected.leadsTo ? ` → ${expected.leadsTo}` : ''}`
     : 'unlisted' in expected
       ? 'unlisted'
       : `${expected.httpStatus} ${expected.says}`;

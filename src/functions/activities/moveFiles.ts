@@ -5,7 +5,7 @@ import { AirlockFile, filesLocationOf, withChanges } from '../../domain/request'
 import { AIRLOCK_SYSTEM } from '../../domain/roles';
 import { FilesLocation } from '../../domain/stages';
 import { Dependencies, getDependencies } from '../../infra/dependencies';
-import { ContainerRef, containerFor, forEachBounded, StoredFile } from '../../infra/stageStorage';
+import { ContainerRef, containerFor, forEachBounded, reviewedCopyFor, StoredFile } from '../../infra/stageStorage';
 import { airlockSettingsOf } from '../airlockSettings';
 import { ACTIVITIES, ActivityHandlerOf, registerActivity } from './contract';
 import { LifecycleInput } from '../lifecycleNames';
@@ -50,6 +50,7 @@ export const moveFiles: ActivityHandlerOf<typeof ACTIVITIES.moveFiles> = async (
   const recorded = filesLocationOf(request);
   if (sameLocation(recorded, input.to)) {
     await deps.storage.deleteContainer(source);
+    await deleteEarlierReviewedCopies(deps, input);
     return { moved: request.files.length };
   }
   if (!sameLocation(recorded, input.from)) {
@@ -71,6 +72,16 @@ export const moveFiles: ActivityHandlerOf<typeof ACTIVITIES.moveFiles> = async (
   await forEachBounded(request.files, FILES_AT_ONCE, async (file) => {
     copies.set(file.name, await moveOne(move, file, request.id));
   });
+
+  // A return for changes keeps the submission as its reviewers saw it, so the next review can see what changed.
+  const keepsReviewedCopy = isReturnForChanges(input);
+  if (keepsReviewedCopy) {
+    const reviewed = reviewedCopyFor(requestOf(input.request), input.from.cycle);
+    await forEachBounded(request.files, FILES_AT_ONCE, async (file) => {
+      await moveOne({ ...move, destination: reviewed, sha256Verified: false, stageLabel: 'reviewed' }, file, request.id);
+    });
+  }
+  const reviewedCopyDeleted = earlierReviewedCycle(input);
 
   const ours = new Set(request.files.map((file) => file.name));
   const notPartOfRequest = [...present.keys()].filter((name) => !ours.has(name));
@@ -99,6 +110,8 @@ export const moveFiles: ActivityHandlerOf<typeof ACTIVITIES.moveFiles> = async (
             storageVerified,
             sha256Verified,
             ...(notPartOfRequest.length ? { discardedNotPartOfRequest: notPartOfRequest } : {}),
+            ...(keepsReviewedCopy ? { reviewedCopyKept: input.from.cycle } : {}),
+            ...(reviewedCopyDeleted ? { reviewedCopyDeleted } : {}),
           },
         },
       ],
@@ -106,11 +119,32 @@ export const moveFiles: ActivityHandlerOf<typeof ACTIVITIES.moveFiles> = async (
   );
   // Only once every copy is verified and recorded does the source go; until then it is the copy of record.
   await deps.storage.deleteContainer(source);
+  await deleteEarlierReviewedCopies(deps, input);
   if (notPartOfRequest.length) context.warn(`request ${request.id}: discarded ${notPartOfRequest.length} file(s) uploaded to the ${input.from.stage} stage that were not part of the request`);
   return { moved: request.files.length };
 };
 
+/** The files go back from review to a new draft: the request was returned for changes. */
+function isReturnForChanges(input: MoveInput): boolean {
+  return input.from.stage === 'in_progress' && input.to.stage === 'draft';
+}
+
+/**
+ * The reviewed copy that this move makes obsolete: leaving review ends the comparison with the cycle
+ * before (the reviewers of this cycle have seen it), whatever the review decided.
+ */
+function earlierReviewedCycle(input: MoveInput): number | undefined {
+  return input.from.stage === 'in_progress' && input.from.cycle > 1 ? input.from.cycle - 1 : undefined;
+}
+
+async function deleteEarlierReviewedCopies(deps: Dependencies, input: MoveInput): Promise<void> {
+  const cycle = earlierReviewedCycle(input);
+  if (cycle) await deps.storage.deleteContainer(reviewedCopyFor(requestOf(input.request), cycle));
+}
+
 interface FileMove {
+  /** what the destination is called in messages and blob metadata; its stage by default */
+  stageLabel?: string;
   deps: Dependencies;
   source: ContainerRef;
   destination: ContainerRef;
@@ -132,7 +166,7 @@ async function moveOne(move: FileMove, file: AirlockFile, requestId: string): Pr
       .copyFile(source, destination, file.name, {
         sourceEtag: move.storageVerified ? file.etag : input.versions?.[file.name] || undefined,
         blocks: move.storageVerified ? file.blocks : undefined,
-        metadata: { airlock_request_id: requestId, airlock_sha256: file.sha256!, airlock_stage: input.to.stage },
+        metadata: { airlock_request_id: requestId, airlock_sha256: file.sha256!, airlock_stage: move.stageLabel ?? input.to.stage },
       })
       .catch(undefinedWhenNotFound);
   }

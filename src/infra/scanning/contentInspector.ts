@@ -16,7 +16,7 @@
  * finding. Bad content never throws; only storage failures do (and a blob that changes while it is
  * read), so the activity is retried rather than a verdict made on bytes we never saw.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 import {
   ArchiveMember,
@@ -35,10 +35,10 @@ import {
 } from '../../domain/archivePolicy';
 import { checkFile, classifyFile, CONTENT_HEAD_BYTES, CONTENT_TAIL_BYTES, ContentPolicy, detectContentType, FileType, Finding, FindingRule } from '../../domain/contentPolicy';
 import { contentScanFor } from '../../domain/activeContent';
-import { ConflictError } from '../../domain/errors';
 import { expansionBeyondCapacity, fileBeyondCapacity, memberBeyondCapacity } from '../../domain/scanCapacity';
+import { BlobVersion } from '../blobVersion';
 import { ContainerRef, StageStorage, StoredFile } from '../stageStorage';
-import { errorText } from '../../domain/errorText';
+import { openEntryStream, openZip, openZipInMemory, readEntries, unreadableReason } from '../zipOverStorage';
 
 export interface FileInspection {
   /** The type the allow-list judged (see `classifyFile`). */
@@ -56,20 +56,6 @@ export const NESTED_ZIP_MEMORY_LIMIT_BYTES = NESTED_ARCHIVE_MEMORY_LIMIT_BYTES;
 export const MAX_MEMBERS_LISTED = 1_000;
 /** A zip bomb of ten thousand members should not yield ten thousand lines for the researcher. */
 const MAX_FINDINGS_PER_RULE = 20;
-/** Reads of zip metadata are rounded up to this, so one request serves many small headers. */
-const READ_BLOCK_BYTES = 64 * 1024;
-const CACHED_BLOCKS = 4;
-
-/** Passed as copies: yauzl writes defaults into the options object it is given. */
-const ZIP_OPTIONS: yauzl.Options = {
-  lazyEntries: true,
-  autoClose: false,
-  decodeStrings: true, // also rejects absolute and ../ member names: such a zip is unreadable to us
-  // Off because we count the inflated bytes ourselves: a member expanding beyond its declared size
-  // must be a finding of its own, not one of yauzl's stream errors.
-  validateEntrySizes: false,
-  strictFileNames: false,
-};
 
 /**
  * Inspects the version of `file` its listing names: the caller lists the container once for all its
@@ -77,10 +63,10 @@ const ZIP_OPTIONS: yauzl.Options = {
  * etag, so a file replaced since it was listed is a ConflictError, never a verdict on other bytes.
  */
 export async function inspectFile(storage: StageStorage, ref: ContainerRef, file: StoredFile, policy: ContentPolicy): Promise<FileInspection> {
-  const blob = new BlobSnapshot(storage, ref, file);
+  const blob = new BlobVersion(storage, ref, file, `${file.name} changed while its content was being checked; it will be checked again`);
   const { name } = blob;
-  const head = await blob.readBytes(0, Math.min(CONTENT_HEAD_BYTES, blob.size));
-  const tail = detectContentType(head) === 'parquet' ? await blob.readBytes(blob.size - CONTENT_TAIL_BYTES, CONTENT_TAIL_BYTES) : undefined;
+  const head = await blob.bytes(0, Math.min(CONTENT_HEAD_BYTES, blob.size));
+  const tail = detectContentType(head) === 'parquet' ? await blob.bytes(blob.size - CONTENT_TAIL_BYTES, CONTENT_TAIL_BYTES) : undefined;
   const sample = { name, size: blob.size, head, tail };
   const { type, detected } = classifyFile(sample);
   const findings = checkFile(sample, policy);
@@ -90,13 +76,13 @@ export async function inspectFile(storage: StageStorage, ref: ContainerRef, file
   const wholeFileScan = contentScanFor(name, type);
   // A file blocked already is not read further: one reason is enough, and it may be huge.
   if (wholeFileScan && findings.length === 0) {
-    for await (const chunk of blob.chunks()) wholeFileScan.write(chunk);
+    for await (const chunk of await blob.stream()) wholeFileScan.write(chunk);
     findings.push(...wholeFileScan.finish());
   }
   if (detected !== 'zip') return { type, ...version, findings };
 
   const inspection = new ArchiveInspection(name, policy, blob);
-  await inspection.inspectZip(() => openZip(new StageZipReader(blob), blob.size), [], 1);
+  await inspection.inspectZip(() => openZip(blob), [], 1);
   return { type, ...version, findings: [...findings, ...inspection.findings.toArray()], members: inspection.members.toArray() };
 }
 
@@ -113,7 +99,7 @@ class ArchiveInspection {
   constructor(
     private readonly fileName: string,
     private readonly policy: ContentPolicy,
-    private readonly blob: BlobSnapshot,
+    private readonly blob: BlobVersion,
   ) {
     this.findings = new FindingList(fileName);
     this.budget = new InflateBudget(policy.maxExpandedBytes);
@@ -242,7 +228,7 @@ class ArchiveInspection {
   /** A zip (or a member) that cannot be read is a finding, unless storage failed: then we throw. */
   private unreadable(path: MemberPath, error: unknown): void {
     this.blob.throwIfFailed();
-    this.findings.push(unreadableArchiveFinding(this.describe(path), reasonOf(error)));
+    this.findings.push(unreadableArchiveFinding(this.describe(path), unreadableReason(error)));
   }
 
   private describe(path: MemberPath): string {
@@ -323,216 +309,6 @@ class InflateBudget {
     if (this.spent > this.limit) this.exhausted = true;
     return !this.exhausted;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// yauzl, with promises (the v2 typings have none)
-
-function openZip(reader: StageZipReader, size: number): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromRandomAccessReader(reader, size, { ...ZIP_OPTIONS }, (error, zip) => (error ? reject(error) : resolve(withErrorsHandled(zip))));
-  });
-}
-
-function openZipInMemory(bytes: Buffer): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(bytes, { ...ZIP_OPTIONS }, (error, zip) => (error ? reject(error) : resolve(withErrorsHandled(zip))));
-  });
-}
-
-/** yauzl may report an error after we stopped listening (e.g. closing); unhandled, it would crash the host. */
-function withErrorsHandled(zip: yauzl.ZipFile): yauzl.ZipFile {
-  zip.on('error', () => undefined);
-  return zip;
-}
-
-function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
-  return new Promise((resolve, reject) => {
-    const entries: yauzl.Entry[] = [];
-    const onEntry = (entry: yauzl.Entry) => {
-      entries.push(entry);
-      zip.readEntry();
-    };
-    const settle = () => {
-      zip.off('entry', onEntry);
-      zip.off('end', onEnd);
-      zip.off('error', onError);
-    };
-    const onEnd = () => {
-      settle();
-      resolve(entries);
-    };
-    const onError = (error: Error) => {
-      settle();
-      reject(error);
-    };
-    zip.on('entry', onEntry);
-    zip.on('end', onEnd);
-    zip.on('error', onError);
-    zip.readEntry();
-  });
-}
-
-/** The member's data: inflated, or raw bytes `start`..`end` of a stored member. */
-function openEntryStream(zip: yauzl.ZipFile, entry: yauzl.Entry, range?: { start: number; end: number }): Promise<Readable> {
-  return new Promise((resolve, reject) => {
-    const done = (error: Error | null, stream: Readable) => (error ? reject(error) : resolve(stream));
-    try {
-      if (range) zip.openReadStream(entry, { decompress: null, decrypt: null, ...range }, done);
-      else zip.openReadStream(entry, done);
-    } catch (error) {
-      reject(error); // yauzl throws for options it finds invalid for this entry
-    }
-  });
-}
-
-function reasonOf(error: unknown): string {
-  const message = errorText(error);
-  return message.split('\n')[0];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Storage
-
-/**
- * One version of one blob, read in ranges. Every read must come from the version listed; a change
- * since is a ConflictError. The size comes from the listing too, because Blob Storage refuses a range
- * read of an empty blob. The first storage failure is remembered, so a failure that reaches us
- * through yauzl as "the zip is unreadable" can still be told apart.
- */
-class BlobSnapshot {
-  private failure: { error: unknown } | undefined;
-  readonly name: string;
-  readonly size: number;
-  readonly etag: string;
-
-  constructor(
-    private readonly storage: StageStorage,
-    private readonly ref: ContainerRef,
-    listed: StoredFile,
-  ) {
-    this.name = listed.name;
-    this.size = listed.size;
-    this.etag = listed.etag;
-  }
-
-  async readBytes(offset: number, count: number): Promise<Buffer> {
-    if (count <= 0) return Buffer.alloc(0);
-    try {
-      const chunks: Buffer[] = [];
-      let length = 0;
-      for await (const chunk of await this.openSource(offset, count)) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        chunks.push(bytes);
-        length += bytes.length;
-        if (length >= count) break;
-      }
-      return Buffer.concat(chunks).subarray(0, count);
-    } catch (error) {
-      throw this.remember(error);
-    }
-  }
-
-  /** A stream of the range, returned at once (yauzl wants it synchronously) and filled once storage answers. */
-  streamRange(offset: number, count: number): Readable {
-    const output = new PassThrough();
-    let source: NodeJS.ReadableStream | undefined;
-    output.once('close', () => {
-      if (source) destroyQuietly(source);
-    });
-    this.openSource(offset, count).then(
-      (stream) => {
-        if (output.destroyed) return destroyQuietly(stream);
-        source = stream;
-        stream.once('error', (error: Error) => {
-          if (!output.destroyed) output.destroy(this.remember(error));
-        });
-        stream.pipe(output);
-      },
-      (error: Error) => output.destroy(this.remember(error)),
-    );
-    return output;
-  }
-
-  /** Every byte of this version, in order, as storage delivers them. */
-  async *chunks(): AsyncGenerator<Uint8Array> {
-    if (this.size === 0) return;
-    try {
-      for await (const chunk of await this.openSource(0, this.size)) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    } catch (error) {
-      throw this.remember(error);
-    }
-  }
-
-  throwIfFailed(): void {
-    if (this.failure) throw this.failure.error;
-  }
-
-  private async openSource(offset: number, count: number): Promise<NodeJS.ReadableStream> {
-    const content = await this.storage.readFile(this.ref, this.name, { offset, count });
-    if (content.etag !== this.etag) {
-      destroyQuietly(content.stream);
-      throw this.remember(new ConflictError(`${this.name} changed while its content was being checked; it will be checked again`));
-    }
-    return content.stream;
-  }
-
-  private remember<T>(error: T): T {
-    this.failure ??= { error };
-    return error;
-  }
-}
-
-/**
- * yauzl over stage storage. Metadata reads (the end record, central directory, local headers) go
- * through a few cached blocks, so a zip of many small members costs few requests; member data is
- * streamed straight from storage.
- */
-class StageZipReader extends yauzl.RandomAccessReader {
-  private readonly blocks: Array<{ start: number; bytes: Buffer }> = [];
-
-  constructor(private readonly blob: BlobSnapshot) {
-    super();
-  }
-
-  override _readStreamForRange(start: number, end: number): Readable {
-    const cached = this.cachedSlice(start, end);
-    if (!cached) return this.blob.streamRange(start, end - start);
-    const stream = new PassThrough();
-    stream.end(cached);
-    return stream;
-  }
-
-  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (error: Error | null, bytesRead?: number) => void): void {
-    this.bytesAt(position, length).then(
-      (bytes) => {
-        bytes.copy(buffer, offset);
-        callback(null, bytes.length);
-      },
-      (error: Error) => callback(error),
-    );
-  }
-
-  private async bytesAt(position: number, length: number): Promise<Buffer> {
-    const cached = this.cachedSlice(position, position + length);
-    if (cached) return cached;
-    const blockEnd = Math.min(this.blob.size, position + Math.max(length, READ_BLOCK_BYTES));
-    const bytes = await this.blob.readBytes(position, blockEnd - position);
-    this.blocks.unshift({ start: position, bytes });
-    this.blocks.length = Math.min(this.blocks.length, CACHED_BLOCKS);
-    return bytes.subarray(0, length);
-  }
-
-  private cachedSlice(start: number, end: number): Buffer | undefined {
-    const block = this.blocks.find((candidate) => candidate.start <= start && end <= candidate.start + candidate.bytes.length);
-    return block?.bytes.subarray(start - block.start, end - block.start);
-  }
-}
-
-function destroyQuietly(stream: NodeJS.ReadableStream): void {
-  stream.on('error', () => undefined);
-  const destroyable = stream as NodeJS.ReadableStream & { destroy?: () => void };
-  destroyable.destroy?.();
 }
 
 /** Errors a stream raises after we stopped reading it (its download aborted) are no news. */

@@ -5,7 +5,8 @@ import { AirlockRequest, BlockDigests } from '../../../src/domain/request';
 import { FilesLocation, Stage } from '../../../src/domain/stages';
 import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
 import { moveFiles } from '../../../src/functions/activities/moveFiles';
-import { blockDigestsOf, containerFor } from '../../../src/infra/stageStorage';
+import { blockDigestsOf, containerFor, reviewedCopyFor } from '../../../src/infra/stageStorage';
+import { deleteStageData } from '../../../src/functions/activities/deleteStageData';
 import {
   activityContext,
   createStoredRequest,
@@ -380,5 +381,79 @@ describe('moveFiles', () => {
     await expect(attempt).rejects.toThrow("file 'legacy.csv' has no recorded SHA-256; it cannot be moved unverified");
     expect(await namesIn(request, 'draft')).toEqual(['legacy.csv']);
     expect(await namesIn(request, 'in_progress')).toEqual([]);
+  });
+
+  describe('the reviewed copy of a submission returned for changes', () => {
+    const cycle = (stage: Stage, n: number): FilesLocation => ({ stage, cycle: n });
+    const moveAt = (request: AirlockRequest, from: FilesLocation, to: FilesLocation) =>
+      moveFiles({ request: lifecycleInputOf(request), from, to }, activityContext('moveFiles'));
+    const reviewedNames = async (request: AirlockRequest, n: number) => (await env.deps.storage.listFiles(reviewedCopyFor(request, n))).map((file) => file.name).sort();
+
+    /** Submitted, moved to review (cycle 1), and returned for changes: the files now in the draft of cycle 2. */
+    async function returnedForChanges(files: Record<string, Buffer>): Promise<AirlockRequest> {
+      const { request, versions } = await submittedWith(files);
+      await move(request, 'draft', 'in_progress', versions);
+      const inReview = (await env.deps.store.get(request.workspaceId, request.id))!;
+      await moveAt(inReview, cycle('in_progress', 1), cycle('draft', 2));
+      return (await env.deps.store.get(request.workspaceId, request.id))!;
+    }
+
+    test('stays in the in-progress account byte for byte beside the new draft, and the move says so in the audit log', async () => {
+      const files = researcherFiles();
+      const request = await returnedForChanges(files);
+
+      expect(request.filesAt).toEqual(cycle('draft', 2));
+      expect(await reviewedNames(request, 1)).toEqual(Object.keys(files).sort());
+      for (const [name, bytes] of Object.entries(files)) {
+        expect((await env.download(reviewedCopyFor(request, 1), name)).equals(bytes)).toBe(true);
+        expect((await env.download(containerFor(request, cycle('draft', 2)), name)).equals(bytes)).toBe(true);
+      }
+      expect(reviewedCopyFor(request, 1).account).toBe(containerFor(request, cycle('in_progress', 1)).account);
+      expect(await env.containerExists(containerFor(request, cycle('in_progress', 1)))).toBe(false);
+      const moved = (await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.moved');
+      expect(moved.at(-1)?.detail).toMatchObject({ from: 'in_progress', to: 'draft', cycle: 2, reviewedCopyKept: 1 });
+    });
+
+    test('is deleted when the next review ends (here: approved), with the deletion in the move\'s audit entry', async () => {
+      const request = await returnedForChanges({ 'cohort.csv': Buffer.from('a,b\n1,2\n') });
+      const draft2 = containerFor(request, cycle('draft', 2));
+      await env.upload(draft2, 'cohort.csv', Buffer.from('a,b\n1,3\n'));
+      const listed = await env.deps.storage.listFiles(draft2);
+      const resubmitted = await env.deps.store.replace({ ...request, status: 'submitted', reviewCycle: 2, files: listed.map(({ name, size, etag }) => ({ name, size, etag })) });
+      const versions = await hashSubmittedFiles(lifecycleInputOf(resubmitted), activityContext('hashSubmittedFiles'));
+      await moveFiles({ request: lifecycleInputOf(resubmitted), from: cycle('draft', 2), to: cycle('in_progress', 2), versions }, activityContext('moveFiles'));
+      expect(await reviewedNames(request, 1)).toEqual(['cohort.csv']);
+
+      const inReview = (await env.deps.store.get(request.workspaceId, request.id))!;
+      await moveAt(inReview, cycle('in_progress', 2), cycle('approved', 2));
+
+      expect(await env.containerExists(reviewedCopyFor(request, 1))).toBe(false);
+      const moved = (await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.moved');
+      expect(moved.at(-1)?.detail).toMatchObject({ from: 'in_progress', to: 'approved', reviewedCopyDeleted: 1 });
+    });
+
+    test('is deleted with the draft when the request is cancelled while its changes are being made', async () => {
+      const request = await returnedForChanges({ 'cohort.csv': Buffer.from('a,b\n') });
+
+      await deleteStageData({ request: lifecycleInputOf(request), at: cycle('draft', 2) }, activityContext('deleteStageData'));
+
+      expect(await env.containerExists(reviewedCopyFor(request, 1))).toBe(false);
+      expect(await env.containerExists(containerFor(request, cycle('draft', 2)))).toBe(false);
+      const deleted = (await env.deps.store.listAudit(request.workspaceId, request.id)).filter((entry) => entry.action === 'data.deleted');
+      expect(deleted.at(-1)?.detail).toEqual({ stage: 'draft', reviewedCopyDeleted: 1 });
+    });
+
+    test('a return for changes run again after a crash that followed its record finishes the move and keeps the reviewed copy', async () => {
+      const files = { 'cohort.csv': Buffer.from('a,b\n') };
+      const { request, versions } = await submittedWith(files);
+      await move(request, 'draft', 'in_progress', versions);
+      const inReview = (await env.deps.store.get(request.workspaceId, request.id))!;
+      await moveAt(inReview, cycle('in_progress', 1), cycle('draft', 2));
+
+      await moveAt(inReview, cycle('in_progress', 1), cycle('draft', 2));
+
+      expect(await reviewedNames(request, 1)).toEqual(['cohort.csv']);
+      expect((await env.download(containerFor(request, cycle('draft', 2)), 'cohort.csv')).equals(files['cohort.csv'])).toBe(true);
+    });
   });
 });

@@ -1,0 +1,256 @@
+/**
+ * Both jobs done in the browser, as people would do them, against the built local host: a
+ * researcher uploads three files (one large enough to show progress) and submits; a manager previews
+ * a CSV and an image and asks for changes; the researcher replaces a file and resubmits; the manager
+ * sees what changed, cell by cell, and approves; a second manager's approval completes the quorum;
+ * the researcher downloads the file and the bytes are the ones uploaded. Around it: a blocked
+ * request says why, another workspace's manager sees nothing, the previews are in the audit view,
+ * and axe finds nothing serious on any page on the way.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { seriousAccessibilityViolations } from './support/accessibility';
+import { describeInBrowser } from './support/chromium';
+import { ConsoleUnderTest, devSignIn, Person, signIn, signInDirectly, startConsoleUnderTest } from './support/consoleUnderTest';
+import { screenshot } from './support/screenshots';
+
+const WS = 'demo';
+const rita: Person = { user: 'rita', name: 'Rita Researcher', email: 'rita@example.org', workspaces: { [WS]: ['WorkspaceResearcher'] } };
+const mona: Person = { user: 'mona', name: 'Mona Manager', workspaces: { [WS]: ['AirlockManager'] } };
+const mark: Person = { user: 'mark', name: 'Mark Manager', workspaces: { [WS]: ['AirlockManager'] } };
+const walt: Person = { user: 'walt', name: 'Walt Elsewhere', workspaces: { ws02: ['AirlockManager'] } };
+const ada: Person = { user: 'ada', name: 'Ada Admin', workspaces: {}, coreRoles: ['TREAdmin'] };
+
+const TITLE = 'Mortality by region, 2025';
+const COHORT_V1 = 'region,deaths,population\nNorth,12,40100\nSouth,9,38800\nEast,15,51200\n';
+const COHORT_V2 = 'region,deaths,population\nNorth,12,40100\nSouth,10,38800\nEast,15,51200\n';
+/** A PNG of one red pixel. */
+const CHART_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
+  'base64',
+);
+/** Three 8 MiB blocks and a bit: enough for the progress bar to move. */
+const NOTES = Buffer.from(Array.from({ length: 420_000 }, (_, line) => `note ${line}: counts below ten are suppressed\n`).join(''));
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+describeInBrowser('a request from upload to download, in the console', () => {
+  let airlock: ConsoleUnderTest;
+  let files: string;
+  let researcher: Page;
+  let requestUrl: string;
+  let requestId: string;
+
+  const at = (name: string, content: Buffer | string) => {
+    const path = join(files, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  async function expectAccessible(page: Page, where: string): Promise<void> {
+    expect({ where, violations: await seriousAccessibilityViolations(page) }).toEqual({ where, violations: [] });
+  }
+
+  /** The request page's status, read from the lifecycle diagram's text alternative. */
+  const statusOf = (page: Page) => page.getByRole('img', { name: /^Status: / }).first();
+
+  async function pageFor(person: Person): Promise<Page> {
+    const page = await airlock.newPage();
+    await signIn(page, person);
+    return page;
+  }
+
+  async function openReview(page: Page): Promise<void> {
+    await page.goto(`${airlock.consoleUrl}review/${WS}/${requestId}`);
+    await page.getByRole('heading', { level: 1, name: TITLE }).waitFor();
+  }
+
+  async function review(page: Page, decision: 'Approve' | 'Request changes', explanation: string): Promise<void> {
+    const form = page.getByRole('form', { name: 'Review' });
+    await form.getByRole('radio', { name: decision }).check();
+    await form.getByLabel(/^Explanation/).fill(explanation);
+    await form.getByRole('button', { name: 'Submit review' }).click();
+  }
+
+  async function upload(page: Page, paths: string[]): Promise<void> {
+    await page.getByLabel('Files to upload').setInputFiles(paths);
+  }
+
+  /** Waits for a file's upload to be done (its own progress bar says so). */
+  async function uploaded(page: Page, name: string): Promise<void> {
+    await page.getByRole('progressbar', { name: `Upload of ${name}` }).and(page.locator('[aria-valuenow="100"]')).waitFor({ timeout: 60_000 });
+  }
+
+  beforeAll(async () => {
+    files = mkdtempSync(join(tmpdir(), 'airlock-console-files-'));
+    airlock = await startConsoleUnderTest({ workspaces: ['ws02'] });
+    // Two approvals, so the page shows how many remain after the first.
+    const admin = await devSignIn(airlock.origin, ada);
+    const settings = await fetch(`${airlock.apiUrl}/workspaces/${WS}/airlock-settings`, { headers: { authorization: `Bearer ${admin.core.accessToken}` } });
+    const current = ((await settings.json()) as { workspace: { airlock: Record<string, unknown> } }).workspace.airlock;
+    const put = await fetch(`${airlock.apiUrl}/workspaces/${WS}/airlock-settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.core.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...current, requiredApprovals: 2 }),
+    });
+    expect(put.status).toBe(200);
+    researcher = await pageFor(rita);
+  }, 120_000);
+
+  afterAll(async () => {
+    await airlock?.close();
+    rmSync(files, { recursive: true, force: true });
+  }, 60_000);
+
+  test('the researcher creates an export and uploads three files, one large enough to show its progress', async () => {
+    await researcher.getByRole('heading', { name: 'My requests' }).waitFor();
+    await expectAccessible(researcher, 'my requests');
+    await researcher.getByRole('button', { name: 'New request' }).click();
+    const dialog = researcher.getByRole('dialog', { name: 'New request' });
+    await dialog.getByRole('radio', { name: /^Export/ }).check();
+    await dialog.getByLabel('Title').fill(TITLE);
+    await dialog.getByLabel('Business justification').fill('Aggregate counts for the regional mortality paper');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await researcher.waitForURL(/\/api\/console\/requests\/demo\//);
+    requestUrl = researcher.url();
+    requestId = decodeURIComponent(requestUrl.split('/').pop()!);
+
+    await upload(researcher, [at('cohort.csv', COHORT_V1), at('chart.png', CHART_PNG), at('notes.txt', NOTES)]);
+    const total = researcher.getByRole('progressbar').first();
+    await total.waitFor();
+    // Seen part-way: the large file's progress is reported before it is done.
+    await expect(researcher.getByRole('progressbar', { name: 'Upload of notes.txt' }).getAttribute('aria-valuetext')).resolves.toMatch(/of/);
+    for (const name of ['cohort.csv', 'chart.png', 'notes.txt']) await uploaded(researcher, name);
+    const draft = researcher.getByRole('table', { name: 'Files in the draft' });
+    for (const name of ['cohort.csv', 'chart.png', 'notes.txt']) await draft.getByRole('cell', { name, exact: true }).waitFor();
+    await expectAccessible(researcher, 'a draft with its uploads');
+    await screenshot(researcher, 'console-upload');
+
+    await researcher.getByRole('button', { name: 'Submit', exact: true }).click();
+    await expect(waitForText(statusOf(researcher), /in review/)).resolves.toBeUndefined();
+  }, 120_000);
+
+  test('a manager previews the CSV as a table and the image, and asks for changes', async () => {
+    const manager = await pageFor(mona);
+    await manager.getByRole('link', { name: 'Review' }).first().click();
+    await manager.getByRole('link', { name: TITLE }).click();
+    await manager.getByRole('heading', { level: 1, name: TITLE }).waitFor();
+
+    await manager.getByRole('button', { name: 'Preview cohort.csv' }).click();
+    const table = manager.getByRole('region', { name: 'Table preview of cohort.csv' });
+    await table.getByRole('cell', { name: 'South' }).waitFor();
+    await expect(table.getByRole('columnheader', { name: 'population' }).count()).resolves.toBe(1);
+    await manager.getByRole('button', { name: 'Preview chart.png' }).click();
+    const image = manager.getByRole('img', { name: /chart\.png/ });
+    await image.waitFor();
+    await expect(image.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth)).resolves.toBe(1);
+    await expectAccessible(manager, 'the review page with two previews');
+    await screenshot(manager, 'console-review-preview');
+
+    await review(manager, 'Request changes', 'Round the South deaths to the published figure');
+    await expect(waitForText(statusOf(manager), /changes requested/)).resolves.toBeUndefined();
+    await manager.close();
+  }, 120_000);
+
+  test('the researcher reads what to change, replaces the CSV and resubmits', async () => {
+    await researcher.goto(requestUrl);
+    await researcher.getByText('Round the South deaths to the published figure').first().waitFor();
+    await upload(researcher, [at('cohort.csv', COHORT_V2)]);
+    await uploaded(researcher, 'cohort.csv');
+    await researcher.getByRole('button', { name: 'Resubmit' }).click();
+    await expect(waitForText(statusOf(researcher), /in review/)).resolves.toBeUndefined();
+  }, 120_000);
+
+  test('the manager sees what changed since the reviewed cycle, cell by cell, and approves; one approval of two', async () => {
+    const manager = await pageFor(mona);
+    await openReview(manager);
+    const changes = manager.getByRole('region', { name: 'Changes since cycle 1' }).or(manager.locator('section', { has: manager.getByRole('heading', { name: 'Changes since cycle 1' }) }));
+    await changes.first().getByText('cohort.csv').first().waitFor();
+    await manager.getByRole('button', { name: 'Show differences in cohort.csv' }).click();
+    const cells = manager.getByRole('region', { name: 'Cell differences in cohort.csv' });
+    await cells.getByText('10').first().waitFor();
+    await expect(cells.textContent()).resolves.toContain('9');
+    await expectAccessible(manager, 'the review page with a diff');
+    await screenshot(manager, 'console-review-changes');
+
+    await review(manager, 'Approve', 'Counts are aggregated and above the threshold');
+    await manager.getByText(/1 more approval/).first().waitFor();
+    await manager.close();
+  }, 120_000);
+
+  test('a second manager approves, and the request is approved', async () => {
+    const second = await pageFor(mark);
+    await openReview(second);
+    await review(second, 'Approve', 'Agreed');
+    await expect(waitForText(statusOf(second), /approved/)).resolves.toBeUndefined();
+    await second.close();
+  }, 120_000);
+
+  test('the researcher downloads the approved file, and its bytes are the ones uploaded', async () => {
+    await researcher.goto(requestUrl);
+    await expect(waitForText(statusOf(researcher), /approved/)).resolves.toBeUndefined();
+    const [download] = await Promise.all([researcher.waitForEvent('download'), researcher.getByRole('link', { name: 'Download cohort.csv' }).click()]);
+    const saved = await download.path();
+    expect(sha256(readFileSync(saved))).toBe(sha256(COHORT_V2));
+    await expectAccessible(researcher, 'an approved request');
+    await screenshot(researcher, 'console-approved');
+  }, 120_000);
+
+  test('every preview is in the audit view, with the chain verified', async () => {
+    const manager = await pageFor(mona);
+    await manager.goto(`${airlock.consoleUrl}audit/${WS}/${requestId}`);
+    await manager.getByText(/verified/i).first().waitFor();
+    await manager.getByText(/Mona Manager previewed cohort\.csv/).first().waitFor();
+    await manager.getByText(/Mona Manager previewed chart\.png/).first().waitFor();
+    await expectAccessible(manager, 'the audit view');
+    await screenshot(manager, 'console-audit');
+    await manager.close();
+  }, 120_000);
+
+  test("a manager of another workspace sees nothing of this workspace's requests", async () => {
+    const elsewhere = await airlock.newPage();
+    await signInDirectly(elsewhere, walt);
+    await elsewhere.goto(`${airlock.consoleUrl}review`);
+    await elsewhere.getByRole('heading', { level: 1 }).first().waitFor();
+    await elsewhere.getByRole('radio', { name: 'All requests' }).check();
+    await elsewhere.getByText('No requests in the workspaces you manage match these filters.').waitFor();
+    await expect(elsewhere.getByText(TITLE).count()).resolves.toBe(0);
+    await elsewhere.goto(`${airlock.consoleUrl}review/${WS}/${requestId}`);
+    await elsewhere.getByText('Cannot open this request').waitFor();
+    await expect(elsewhere.getByText(TITLE).count()).resolves.toBe(0);
+    await elsewhere.close();
+  }, 60_000);
+
+  test('a request blocked by the content checks says why', async () => {
+    await researcher.goto(airlock.consoleUrl);
+    await researcher.getByRole('button', { name: 'New request' }).click();
+    const dialog = researcher.getByRole('dialog', { name: 'New request' });
+    await dialog.getByRole('radio', { name: /^Export/ }).check();
+    await dialog.getByLabel('Title').fill('Model weights');
+    await dialog.getByLabel('Business justification').fill('Trained model for the paper');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await researcher.waitForURL(/\/api\/console\/requests\/demo\//);
+    await upload(researcher, [at('weights.bin', randomBytes(4096))]);
+    await uploaded(researcher, 'weights.bin');
+    await researcher.getByRole('button', { name: 'Submit', exact: true }).click();
+    await expect(waitForText(statusOf(researcher), /blocked/)).resolves.toBeUndefined();
+    await researcher.getByText(/weights\.bin/).first().waitFor();
+    await expect(researcher.locator('main').textContent()).resolves.toMatch(/not allowed|allow-list|type/i);
+    await expectAccessible(researcher, 'a blocked request');
+    await screenshot(researcher, 'console-blocked');
+  }, 120_000);
+});
+
+/** Resolves once the element's accessible name (or text) matches, polling as a person would wait. */
+async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const label = (await locator.getAttribute('aria-label').catch(() => null)) ?? (await locator.textContent().catch(() => '')) ?? '';
+    if (pattern.test(label)) return;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${pattern}; last seen: ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

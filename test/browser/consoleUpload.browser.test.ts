@@ -1,0 +1,122 @@
+/**
+ * An upload from the browser that loses its connection part-way: the console shows the file as
+ * interrupted, keeps what the storage service already holds, and on Resume sends only the blocks
+ * that are missing; the committed blob is byte for byte the file on disk. The size is 40 MiB by
+ * default (five 8 MiB blocks); `AIRLOCK_UPLOAD_TEST_MIB=1024 npx jest test/browser/consoleUpload`
+ * runs the same test with 1 GiB (docs/console.md has the figures of such a run).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page, Route } from 'playwright-core';
+import { describeInBrowser } from './support/chromium';
+import { ConsoleUnderTest, devSignIn, Person, signIn, startConsoleUnderTest } from './support/consoleUnderTest';
+
+const MiB = 1024 * 1024;
+const SIZE_MIB = Number(process.env.AIRLOCK_UPLOAD_TEST_MIB ?? 40);
+const WS = 'demo';
+const rita: Person = { user: 'rita', name: 'Rita Researcher', workspaces: { [WS]: ['WorkspaceResearcher'] } };
+
+/** A file of `mib` MiB whose every MiB differs (one random MiB, each copy with its index in front). */
+function writeLargeFile(path: string, mib: number): string {
+  const hash = createHash('sha256');
+  const chunk = randomBytes(MiB);
+  const fd = openSync(path, 'w');
+  try {
+    for (let index = 0; index < mib; index++) {
+      chunk.writeUInt32BE(index, 0);
+      writeSync(fd, chunk);
+      hash.update(chunk);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+async function sha256Of(stream: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, () => {
+  let airlock: ConsoleUnderTest;
+  let folder: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'airlock-upload-'));
+    airlock = await startConsoleUnderTest();
+  }, 120_000);
+
+  afterAll(async () => {
+    await airlock?.close();
+    rmSync(folder, { recursive: true, force: true });
+  }, 60_000);
+
+  test('shows its progress, stops as interrupted when a block cannot get through, and on Resume sends only the missing blocks', async () => {
+    const path = join(folder, 'scans.csv');
+    const expectedSha256 = writeLargeFile(path, SIZE_MIB);
+    const page: Page = await airlock.newPage();
+    await signIn(page, rita);
+    const session = await devSignIn(airlock.origin, rita);
+    const created = await airlock.api.call('POST', `/workspaces/${WS}/requests`, session.workspaces[WS].accessToken, {
+      type: 'import',
+      title: 'Scanner output',
+      businessJustification: 'Raw counts for the pipeline',
+    });
+    expect(created.status).toBe(201);
+    const requestId: string = created.body.airlockRequest.id;
+
+    // The connection drops for one block: every try of the third block to leave is cut.
+    const blocksSent: string[] = [];
+    let cutBlock: string | undefined;
+    let cutting = true;
+    await page.route(
+      (url) => url.searchParams.get('comp') === 'block' && url.searchParams.has('blockid'),
+      async (route: Route) => {
+        const blockId = new URL(route.request().url()).searchParams.get('blockid')!;
+        blocksSent.push(blockId);
+        const distinct = [...new Set(blocksSent)];
+        if (cutting && cutBlock === undefined && distinct.length === 3) cutBlock = blockId;
+        if (cutting && blockId === cutBlock) return route.abort('connectionreset');
+        return route.continue();
+      },
+    );
+
+    await page.goto(`${airlock.consoleUrl}requests/${WS}/${requestId}`);
+    await page.getByLabel('Files to upload').setInputFiles(path);
+    const progress = page.getByRole('progressbar', { name: 'Upload of scans.csv' });
+    const resume = page.getByRole('button', { name: 'Resume upload of scans.csv' });
+    await resume.waitFor({ timeout: 30_000 + SIZE_MIB * 300 });
+    const stoppedAt = Number(await progress.getAttribute('aria-valuenow'));
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(100);
+
+    // What the storage service holds at this moment, as the link shows it.
+    const link = await airlock.api.call('GET', `/workspaces/${WS}/requests/${requestId}/link`, session.workspaces[WS].accessToken);
+    const [containerUrl, sas] = (link.body.containerUrl as string).split('?');
+    const listing = await (await fetch(`${containerUrl}/scans.csv?${sas}&comp=blocklist&blocklisttype=uncommitted`, { headers: { 'x-ms-version': '2025-01-05' } })).text();
+    const held = new Set([...listing.matchAll(/<Name>([^<]+)<\/Name>/g)].map((match) => match[1]));
+    expect(held.size).toBeGreaterThan(0);
+    expect(held.has(cutBlock!)).toBe(false);
+
+    cutting = false;
+    const sentBeforeResume = blocksSent.length;
+    await resume.click();
+    await page.getByRole('table', { name: 'Files in the draft' }).getByRole('cell', { name: 'scans.csv', exact: true }).waitFor({ timeout: 30_000 + SIZE_MIB * 300 });
+
+    const sentOnResume = blocksSent.slice(sentBeforeResume);
+    const totalBlocks = Math.ceil((SIZE_MIB * MiB) / (8 * MiB));
+    expect(sentOnResume).toContain(cutBlock);
+    expect(sentOnResume.filter((blockId) => held.has(blockId))).toEqual([]);
+    expect(new Set(sentOnResume).size).toBe(totalBlocks - held.size);
+
+    const blob = await fetch(`${containerUrl}/scans.csv?${sas}`);
+    expect(blob.status).toBe(200);
+    expect(Number(blob.headers.get('content-length'))).toBe(SIZE_MIB * MiB);
+    expect(await sha256Of(blob.body as unknown as AsyncIterable<Uint8Array>)).toBe(expectedSha256);
+    expect(await sha256Of(createReadStream(path))).toBe(expectedSha256);
+  }, 120_000 + SIZE_MIB * 1_000);
+});
