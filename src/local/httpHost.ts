@@ -85,6 +85,18 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  // Requests being answered, per connection: at close, a connection with none (idle, or opened and
+  // never used, which closeIdleConnections leaves alone) goes at once; only answers under way get the grace.
+  const answering = new Map<Socket, number>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    answering.set(socket, (answering.get(socket) ?? 0) + 1);
+    res.on('close', () => {
+      const left = (answering.get(socket) ?? 1) - 1;
+      if (left > 0) answering.set(socket, left);
+      else answering.delete(socket);
+    });
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -218,6 +230,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         server.close((error) => (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(error) : resolve()));
       });
       server.closeIdleConnections();
+      for (const socket of sockets) if (!answering.has(socket)) socket.destroy();
       // A client that keeps a request open must not hold the host's shutdown hostage.
       const forceClose = setTimeout(() => {
         for (const socket of sockets) socket.destroy();

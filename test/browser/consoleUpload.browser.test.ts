@@ -119,4 +119,41 @@ describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, (
     expect(await sha256Of(blob.body as unknown as AsyncIterable<Uint8Array>)).toBe(expectedSha256);
     expect(await sha256Of(createReadStream(path))).toBe(expectedSha256);
   }, 120_000 + SIZE_MIB * 1_000);
+
+  test('a cancelled upload leaves nothing in the draft, and a removed file is gone from it', async () => {
+    const page: Page = await airlock.newPage();
+    await signIn(page, rita);
+    const session = await devSignIn(airlock.origin, rita);
+    const created = await airlock.api.call('POST', `/workspaces/${WS}/requests`, session.workspaces[WS].accessToken, { type: 'import', title: 'Two files' });
+    const requestId: string = created.body.airlockRequest.id;
+    const small = join(folder, 'keep.csv');
+    writeLargeFile(small, 1);
+    const slow = join(folder, 'abandon.csv');
+    writeLargeFile(slow, 24);
+    // Every block of the large file after its first stalls until the researcher cancels, so the cancel lands mid-upload.
+    let firstBlock: string | null | undefined;
+    await page.route(
+      (url) => url.searchParams.get('comp') === 'block' && url.pathname.endsWith('/abandon.csv'),
+      async (route: Route) => {
+        const blockId = new URL(route.request().url()).searchParams.get('blockid');
+        firstBlock ??= blockId;
+        if (blockId === firstBlock) await route.continue();
+      },
+    );
+
+    await page.goto(`${airlock.consoleUrl}requests/${WS}/${requestId}`);
+    await page.getByLabel('Files to upload').setInputFiles([small, slow]);
+    const draft = page.getByRole('table', { name: 'Files in the draft' });
+    await draft.getByRole('cell', { name: 'keep.csv', exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Cancel upload of abandon.csv' }).click();
+    await page.getByRole('button', { name: 'Cancel upload of abandon.csv' }).waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Remove keep.csv' }).click();
+    await draft.getByRole('cell', { name: 'keep.csv', exact: true }).waitFor({ state: 'detached' });
+
+    const link = await airlock.api.call('GET', `/workspaces/${WS}/requests/${requestId}/link`, session.workspaces[WS].accessToken);
+    const [containerUrl, sas] = (link.body.containerUrl as string).split('?');
+    const listing = await (await fetch(`${containerUrl}?${sas}&restype=container&comp=list`, { headers: { 'x-ms-version': '2025-01-05' } })).text();
+    expect([...listing.matchAll(/<Name>([^<]+)<\/Name>/g)].map((match) => match[1])).toEqual([]);
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { app, HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { LocalDurableBackend } from '../../src/local/durableBackend';
@@ -270,6 +271,22 @@ test('without the system key the durable management API answers 401, changes not
   await fetch(`${rpc}instances?code=${SYSTEM_KEY}`);
   expect(logs.some((line) => line.includes(SYSTEM_KEY))).toBe(false);
   expect(logs.some((line) => line.includes('/runtime/webhooks/durabletask/instances?code=<redacted>'))).toBe(true);
+});
+
+test('close() does not wait for a connection that was opened and never sent a request', async () => {
+  const closable = createHttpHost({ registrations, durable, log: () => undefined });
+  const { port } = new URL(await closable.listen(0));
+  const silent = connect(Number(port), '127.0.0.1');
+  await new Promise((resolve) => silent.once('connect', resolve));
+  const silentClosed = new Promise((resolve) => silent.once('close', resolve));
+  // With the grace timer frozen, close() can only resolve if the unused connection is closed at once.
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance', 'Date'] });
+  try {
+    await closable.close();
+  } finally {
+    jest.useRealTimers();
+  }
+  await silentClosed;
 });
 
 test('close() resolves promptly although fetch keeps connections alive', async () => {
