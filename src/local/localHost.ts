@@ -214,12 +214,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       eventWebhooks,
       systemKeyFile: join(dataDir, STATE_FILE),
       async close() {
-        // First, so no delivery is attempted to the functions of a host that is going away.
-        await eventsTopic.close();
         await timers.stop();
-        await host.close();
-        // Work still running after the grace period is dropped here and run again on the next start.
+        // Work under way finishes first, while the events topic (a route of this host) still takes its
+        // publishes: closed before, it answered 503 and a publish retried for seconds. Work still running
+        // after the grace period is dropped here and run again on the next start.
         await durable.stop({ graceMs: 10_000 });
+        // Before the HTTP host, so no delivery is attempted to the functions of a host that is going away.
+        await eventsTopic.close();
+        await host.close();
         await azurite.close();
       },
     };

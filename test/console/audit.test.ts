@@ -9,7 +9,7 @@ const HASH = '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b';
 let seq = 0;
 function entry(fields: Partial<AuditEntry> & Pick<AuditEntry, 'action'>): AuditEntry {
   seq += 1;
-  return { id: `e${seq}`, seq, actor: airlock, time: 1_700_000_000 + seq * 60, prevHash: '', hash: `h${seq}`, ...fields };
+  return { id: `e${seq}`, requestId: 'r1', workspaceId: 'demo', seq, actor: airlock, time: 1_700_000_000 + seq * 60, prevHash: '', hash: `h${seq}`, ...fields };
 }
 const words = (e: AuditEntry) => describeEntry(e, { timeZone: 'UTC' });
 

@@ -30,6 +30,8 @@ function request(overrides: Partial<AirlockRequest>): AirlockRequest {
     createdWhen: 1,
     updatedBy: alice,
     updatedWhen: 1,
+    history: [],
+    resourceVersion: 1,
     ...overrides,
   };
 }
@@ -65,6 +67,11 @@ describe('approvals so far and how many remain', () => {
       remaining: 2,
       summary: 'Approved by 1 of 3 reviewers; 2 more approvals needed.',
     });
+  });
+
+  test("before the first approval, the workspace's number from the API says how many are needed", () => {
+    expect(approvalProgress(request({ reviews: [] }), 2)).toMatchObject({ required: 2, remaining: 2, summary: 'Approved by 0 of 2 reviewers; 2 more approvals needed.' });
+    expect(approvalProgress(request({ reviews: [] })).summary).toBe('No approvals yet in this cycle; at least 1 approval is needed.');
   });
 
   test('an approved request needs no more approvals', () => {

@@ -5,11 +5,9 @@
  */
 import {
   Button,
-  Field,
   Link,
   MessageBar,
   MessageBarBody,
-  Select,
   Spinner,
   Table,
   TableBody,
@@ -24,13 +22,14 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useRef, useState } from 'react';
 import { useApi, usePolling, useSession } from '../api/client';
-import { REQUEST_STATUSES, type AirlockRequest, type RequestList, type RequestStatus, type RequestType } from '../api/types';
+import { type AirlockRequest, type RequestList, type RequestStatus, type RequestType } from '../api/types';
 import { useSessionControls } from '../auth/sessionControls';
 import { StatusBadge } from '../lifecycle/StatusBadge';
 import { statusInWords } from '../lifecycle/lifecycleModel';
 import { formatWhen } from '../review/format';
 import { onLinkClick } from '../router';
 import { Announcer } from '../shell/Announcer';
+import { StatusFilter, TypeFilter } from '../shell/RequestFilters';
 import { pathOf } from '../shell/routes';
 import { ALL_WORKSPACES, useWorkspaceChoice } from '../shell/workspaceChoice';
 import { workspacesToCreateIn } from './CreateRequestDialog';
@@ -97,23 +96,8 @@ export function MyRequests() {
     <>
       <Title1 as="h1">My requests</Title1>
       <div className={styles.bar}>
-        <Field label="Status" className={styles.filter}>
-          <Select value={status} onChange={(_, choice) => setStatus(choice.value as RequestStatus | '')}>
-            <option value="">Any status</option>
-            {REQUEST_STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {statusInWords(value)}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Field label="Type" className={styles.filter}>
-          <Select value={type} onChange={(_, choice) => setType(choice.value as RequestType | '')}>
-            <option value="">Imports and exports</option>
-            <option value="import">{TYPE_WORDS.import}</option>
-            <option value="export">{TYPE_WORDS.export}</option>
-          </Select>
-        </Field>
+        <StatusFilter value={status} onChange={setStatus} className={styles.filter} />
+        <TypeFilter value={type} onChange={setType} className={styles.filter} />
         <div className={styles.grow} />
         {canCreate && (
           <Button appearance="primary" onClick={openCreateRequest}>

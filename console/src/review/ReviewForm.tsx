@@ -20,7 +20,7 @@ import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/client';
 import type { AirlockRequest, RequestWithActions } from '../api/types';
 import { ProblemBar } from './ProblemBar';
-import { DECISION_LABELS, DECISIONS, MAX_EXPLANATION_LENGTH, reviewBody, revokeBody, type Decision } from './reviewDecision';
+import { DECISION_LABELS, DECISIONS, MAX_EXPLANATION_LENGTH, reviewBody, revokeBody, type BodyOrProblem, type Decision } from './reviewDecision';
 import { requestApiPath } from './reviewQueueModel';
 
 const useStyles = makeStyles({
@@ -34,39 +34,19 @@ const useStyles = makeStyles({
  * manager) is shown as it says it.
  */
 export function ReviewForm({ request, hint, onReviewed }: { request: AirlockRequest; hint?: string; onReviewed(answer: RequestWithActions): void }) {
-  const api = useApi();
   const styles = useStyles();
   const [decision, setDecision] = useState<Decision | undefined>();
   const [explanation, setExplanation] = useState('');
-  const [problem, setProblem] = useState<string>();
-  const [refusal, setRefusal] = useState<unknown>();
-  const [sending, setSending] = useState(false);
+  const { problem, refusal, sending, send } = useDecisionSender(request, 'review');
   const explanationRequired = decision === 'rejected' || decision === 'changes_requested';
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setRefusal(undefined);
-    const outcome = reviewBody(decision, explanation);
-    if (!outcome.ok) {
-      setProblem(outcome.problem);
-      return;
-    }
-    setProblem(undefined);
-    setSending(true);
-    try {
-      const answer = await api.json<RequestWithActions>(`${requestApiPath(request.workspaceId, request.id)}/review`, {
-        method: 'POST',
-        body: outcome.body,
-        workspaceId: request.workspaceId,
-      });
+    await send(reviewBody(decision, explanation), (answer) => {
       setExplanation('');
       setDecision(undefined);
       onReviewed(answer);
-    } catch (error) {
-      setRefusal(error);
-    } finally {
-      setSending(false);
-    }
+    });
   };
 
   return (
@@ -106,37 +86,17 @@ export function ReviewForm({ request, hint, onReviewed }: { request: AirlockRequ
  * (`POST .../revoke {reason}`).
  */
 export function RevokeAction({ request, onRevoked }: { request: AirlockRequest; onRevoked(answer: RequestWithActions): void }) {
-  const api = useApi();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<string>();
-  const [refusal, setRefusal] = useState<unknown>();
-  const [sending, setSending] = useState(false);
+  const { problem, refusal, sending, send } = useDecisionSender(request, 'revoke');
 
   const revoke = async () => {
-    setRefusal(undefined);
-    const outcome = revokeBody(reason);
-    if (!outcome.ok) {
-      setProblem(outcome.problem);
-      return;
-    }
-    setProblem(undefined);
-    setSending(true);
-    try {
-      const answer = await api.json<RequestWithActions>(`${requestApiPath(request.workspaceId, request.id)}/revoke`, {
-        method: 'POST',
-        body: outcome.body,
-        workspaceId: request.workspaceId,
-      });
+    await send(revokeBody(reason), (answer) => {
       setOpen(false);
       setReason('');
       // 200 or 202 (the files still leaving the approved stage after a minute): revoked either way.
       onRevoked(answer);
-    } catch (error) {
-      setRefusal(error);
-    } finally {
-      setSending(false);
-    }
+    });
   };
 
   return (
@@ -174,4 +134,32 @@ export function RevokeAction({ request, onRevoked }: { request: AirlockRequest; 
       </DialogSurface>
     </Dialog>
   );
+}
+
+/**
+ * Sends one decision about a request (a review or a revoke) once its body is valid, and keeps what a
+ * person must see: what is wrong with what they wrote, the API's refusal, and whether it is under way.
+ */
+function useDecisionSender(request: AirlockRequest, action: 'review' | 'revoke') {
+  const api = useApi();
+  const [problem, setProblem] = useState<string>();
+  const [refusal, setRefusal] = useState<unknown>();
+  const [sending, setSending] = useState(false);
+  const send = async <T,>(outcome: BodyOrProblem<T>, done: (answer: RequestWithActions) => void) => {
+    setRefusal(undefined);
+    if (!outcome.ok) {
+      setProblem(outcome.problem);
+      return;
+    }
+    setProblem(undefined);
+    setSending(true);
+    try {
+      done(await api.json<RequestWithActions>(`${requestApiPath(request.workspaceId, request.id)}/${action}`, { method: 'POST', body: outcome.body, workspaceId: request.workspaceId }));
+    } catch (error) {
+      setRefusal(error);
+    } finally {
+      setSending(false);
+    }
+  };
+  return { problem, refusal, sending, send };
 }

@@ -74,7 +74,7 @@ export function ReviewPage({ workspaceId, requestId }: { workspaceId: string; re
   }
   const request = data.airlockRequest;
   const actions = data.allowedUserActions;
-  const progress = approvalProgress(request);
+  const progress = approvalProgress(request, data?.requiredApprovals);
   const earlierReviews = request.reviews.filter((review) => (review.cycle ?? 1) !== progress.cycle);
   const isManager = session.rolesIn(workspaceId).includes('AirlockManager');
   const mayReview = actions.includes('review');

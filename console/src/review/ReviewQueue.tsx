@@ -1,11 +1,11 @@
-import { Field, makeStyles, Radio, RadioGroup, Select, Spinner, tokens } from '@fluentui/react-components';
+import { Field, makeStyles, Radio, RadioGroup, Spinner, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useApi, usePolling } from '../api/client';
-import { REQUEST_STATUSES, type AirlockRequest, type RequestStatus, type RequestType } from '../api/types';
+import { type AirlockRequest, type RequestStatus, type RequestType } from '../api/types';
 import { StatusBadge } from '../lifecycle/LifecycleDiagram';
-import { statusInWords } from '../lifecycle/lifecycleModel';
 import { usePreviewStyles } from '../preview/previewStyles';
 import { RouterLink } from '../router';
+import { StatusFilter, TypeFilter } from '../shell/RequestFilters';
 import { formatWhen, plural } from './format';
 import { ProblemBar } from './ProblemBar';
 import { oldestFirst, queuePath, reviewPageHref } from './reviewQueueModel';
@@ -56,24 +56,9 @@ export function ReviewQueue() {
           </RadioGroup>
         </Field>
         {view === 'all' && (
-          <Field label="Status">
-            <Select value={status} onChange={(_, d) => setStatus(d.value as RequestStatus | '')}>
-              <option value="">any status</option>
-              {REQUEST_STATUSES.map((value) => (
-                <option key={value} value={value}>
-                  {statusInWords(value)}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <StatusFilter value={status} onChange={setStatus} />
         )}
-        <Field label="Type">
-          <Select value={type} onChange={(_, d) => setType(d.value as RequestType | '')}>
-            <option value="">imports and exports</option>
-            <option value="import">imports</option>
-            <option value="export">exports</option>
-          </Select>
-        </Field>
+        <TypeFilter value={type} onChange={setType} />
       </div>
 
       {error && <ProblemBar error={error} title={data ? 'The latest refresh failed; showing the list as it was' : 'Cannot load the review queue'} />}

@@ -37,7 +37,11 @@ function quorumFromMessage(message: string | null | undefined, approvals: number
 
 const approvalsWord = (count: number) => `${count} approval${count === 1 ? '' : 's'}`;
 
-export function approvalProgress(request: AirlockRequest): ApprovalProgress {
+/**
+ * `requiredApprovals` is what the API says the workspace asks for now (GET of one request); the
+ * progress message, written with the last approval, says the same for the cycle under way.
+ */
+export function approvalProgress(request: AirlockRequest, requiredApprovals?: number): ApprovalProgress {
   const cycle = currentCycleOf(request);
   const reviews = reviewsOfCycle(request, cycle);
   const approvals = reviews.filter((review) => review.reviewDecision === 'approved');
@@ -45,7 +49,7 @@ export function approvalProgress(request: AirlockRequest): ApprovalProgress {
   const count = approvals.length;
   switch (request.status) {
     case 'in_review': {
-      const required = quorumFromMessage(request.progressMessage, count);
+      const required = quorumFromMessage(request.progressMessage, count) ?? requiredApprovals;
       if (required !== undefined) {
         const remaining = Math.max(required - count, 0);
         return { ...base, required, remaining, summary: `Approved by ${count} of ${required} reviewers; ${remaining} more approval${remaining === 1 ? '' : 's'} needed.` };

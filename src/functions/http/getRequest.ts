@@ -1,5 +1,6 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getDependencies } from '../../infra/dependencies';
+import { airlockSettingsOf } from '../airlockSettings';
 import { answering, json, requestIdParam, withActions, workspaceIdParam } from './httpMapping';
 import { authenticate, loadVisibleRequest } from './requestAccess';
 
@@ -8,7 +9,9 @@ export const getRequest = answering(async (request: HttpRequest, _context: Invoc
   const workspaceId = workspaceIdParam(request);
   const caller = await authenticate(request, deps, workspaceId);
   const airlockRequest = await loadVisibleRequest(deps, caller, workspaceId, requestIdParam(request));
-  return json(200, withActions(caller, airlockRequest));
+  // How many approvals the next one is judged against, so a reviewer sees how many remain before the first.
+  const { requiredApprovals } = await airlockSettingsOf(deps, workspaceId);
+  return json(200, { ...withActions(caller, airlockRequest), requiredApprovals });
 });
 
 app.http('getRequest', {

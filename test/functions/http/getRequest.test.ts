@@ -26,7 +26,16 @@ test('the requester sees their request with the actions they may take', async ()
   const response = await get(session.tokens.rita);
 
   expect(response.status).toBe(200);
-  expect(response.jsonBody).toEqual({ airlockRequest: { ...draft, reviewUserResources: {} }, allowedUserActions: ['submit', 'cancel'] });
+  expect(response.jsonBody).toEqual({ airlockRequest: { ...draft, reviewUserResources: {} }, allowedUserActions: ['submit', 'cancel'], requiredApprovals: 1 });
+});
+
+test("the answer says how many approvals the workspace's settings ask for now", async () => {
+  await storedRequest(session.airlock.store, { status: 'in_review', id: REQUEST_ID });
+  await session.airlock.workspaces.changeSettings(TEST_WORKSPACE, { requiredApprovals: 3 });
+
+  const response = await get(session.tokens.mia);
+
+  expect((response.jsonBody as { requiredApprovals: number }).requiredApprovals).toBe(3);
 });
 
 test('an Airlock Manager sees a request in review with review and nothing else on offer', async () => {
