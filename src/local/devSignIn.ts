@@ -14,11 +14,11 @@
 import type { IncomingMessage } from 'node:http';
 import { decodeJwt } from 'jose';
 import { CORE_ROLES, CoreRole, WORKSPACE_ROLES, WorkspaceRole } from '../domain/roles';
+// The path config.json tells the console (the app's own), answered here on the local host only.
+import { DEV_SIGN_IN_PATH } from '../functions/http/consoleAssets';
 import { localRoleGrantsDirectory, recordLocalGrant } from '../infra/identity/localRoleDirectory';
 import type { ExtraRoute, ExtraRouteResult } from './extraRoute';
 import { LOCAL_CORE_AUDIENCE, LocalIssuer, localWorkspaceAudience } from './localIssuer';
-
-export const DEV_SIGN_IN_PATH = '/local/dev-sign-in';
 
 /** A working day: the console on this machine asks again after it, not every hour as Entra ID's tokens would. */
 const TOKEN_LIFETIME_SECONDS = 8 * 60 * 60;
@@ -27,6 +27,8 @@ const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
 const MAX_NAME_LENGTH = 100;
 const FIELDS = ['user', 'name', 'email', 'workspaces', 'coreRoles'];
+
+export { DEV_SIGN_IN_PATH };
 
 export interface DevSignInOrder {
   user: string;

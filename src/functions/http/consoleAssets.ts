@@ -14,7 +14,7 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { AirlockConfig, ConsoleSignIn, loadConfig } from '../../config';
 import { DependencyError, NotFoundError, ValidationError } from '../../domain/errors';
 import { CORE_ACCOUNTS, Stage, stageAccountFor, storageAccountName, WORKSPACE_ACCOUNTS } from '../../domain/stages';
-import { RequestType } from '../../domain/status';
+import { REQUEST_TYPES } from '../../domain/status';
 import { errorResponse } from './httpMapping';
 
 /** Where the console's development sign-in answers: on the local host only (src/local/devSignIn.ts). */
@@ -46,7 +46,6 @@ export function consoleSettingsOf(signIn: ConsoleSignIn | undefined): ConsoleSet
 
 /** The stages whose containers a browser reaches through a link (domain/permissions.ts `linkGrantFor`). */
 const LINKED_STAGES: readonly Stage[] = ['draft', 'in_progress', 'approved'];
-const REQUEST_TYPES: readonly RequestType[] = ['import', 'export'];
 
 /**
  * The origins of the stage accounts whose links the console is given: the core accounts of the TRE
