@@ -199,6 +199,7 @@ export class BlobStageStorage implements StageStorage {
         hash.update(bytes);
         blocks?.update(bytes);
         size += bytes.length;
+        if (options.tee) await options.tee(bytes);
       }
       if (size !== download.contentLength) {
         throw new DependencyError(`download of ${name} from ${container.label} ended after ${size} of ${download.contentLength} bytes`);

@@ -30,6 +30,11 @@ export interface HashOptions {
   etag?: string;
   /** Also the MD5 of each block, as `copyFile` will ask the storage service to check them. */
   blockDigests?: boolean;
+  /**
+   * Given every chunk of the same read, in order, and awaited before the next (so a slower reader,
+   * clamd, holds the read back rather than the chunks piling up): the one read feeds the scanner too.
+   */
+  tee?: (bytes: Buffer) => Promise<void> | void;
 }
 
 export interface ByteRange {

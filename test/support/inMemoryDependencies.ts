@@ -279,6 +279,7 @@ export class InMemoryStageStorage implements StageStorage {
   async hashFile(ref: ContainerRef, name: string, options: HashOptions = {}): Promise<HashedFile> {
     const blob = this.blobOf(ref, name, options.etag);
     const hashed: HashedFile = { name, size: blob.content.length, etag: blob.etag, sha256: createHash('sha256').update(blob.content).digest('hex') };
+    if (options.tee && blob.content.length > 0) await options.tee(Buffer.from(blob.content));
     if (!options.blockDigests) return hashed;
     const blockBytes = blockBytesFor(blob.content.length, AZURE_BLOCK_LIMITS);
     return { ...hashed, blocks: blockDigestsOf(blockBytes, blockRanges(blob.content.length, blockBytes).map((range) => md5Of(blob.content, range))) };

@@ -6,6 +6,7 @@ import { AIRLOCK_SYSTEM } from '../../../src/domain/roles';
 import { FIRST_DRAFT } from '../../../src/domain/stages';
 import { HashedVersions, hashSubmittedFiles } from '../../../src/functions/activities/hashSubmittedFiles';
 import { containerFor } from '../../../src/infra/stageStorage';
+import { MalwareScanner } from '../../../src/infra/scanning/malwareScanner';
 import {
   activityContext,
   createStoredRequest,
@@ -136,4 +137,59 @@ describe('hashSubmittedFiles', () => {
     await expect(attempt).rejects.toThrow(/submitted request; this one is 'in_review'/);
     expect(await stored(request)).toEqual(request);
   });
+
+  describe('with a scanner that reads the bytes itself (clamd)', () => {
+    /** A scanner fed by the read that hashes: it keeps what it was given and calls a file named virus.* malicious. */
+    function feedScanner() {
+      const fed = new Map<string, Buffer[]>();
+      const scanner: MalwareScanner = {
+        engine: 'clamav',
+        description: 'a scanner fed by the hashing read',
+        scanFiles: async () => {
+          throw new Error('the files were scanned while they were hashed; no second read is due');
+        },
+        ping: async () => undefined,
+        scanWhileReading: (name) => {
+          fed.set(name, []);
+          return {
+            tee: async (bytes) => void fed.get(name)!.push(Buffer.from(bytes)),
+            verdict: async (sha256, etag) => ({
+              name,
+              sha256: createHash('sha256').update(Buffer.concat(fed.get(name)!)).digest('hex') === sha256 ? sha256 : 'not what was hashed',
+              verdict: name.startsWith('virus') ? 'malicious' : 'clean',
+              engine: 'clamav',
+              details: name.startsWith('virus') ? 'Malicious: Test-Signature' : 'No threats found',
+              etag,
+            }),
+          };
+        },
+      };
+      return { scanner, fed };
+    }
+
+    test('the same read feeds the scanner every byte, and its verdicts are recorded with the hashes', async () => {
+      const files = { ...submittedFiles(), 'virus.txt': Buffer.from('pretend this is EICAR\n') };
+      const { request } = await submittedWith(files);
+      const { scanner, fed } = feedScanner();
+      const original = env.deps.scanner;
+      env.deps.scanner = scanner;
+      const downloads = jest.spyOn(BlobClient.prototype, 'download');
+      try {
+        await hashFiles(request);
+      } finally {
+        env.deps.scanner = original;
+      }
+
+      expect(downloads).toHaveBeenCalledTimes(Object.keys(files).length);
+      downloads.mockRestore();
+      for (const [name, bytes] of Object.entries(files)) expect(Buffer.concat(fed.get(name)!).equals(bytes)).toBe(true);
+      const after = await stored(request);
+      expect(after!.scanReport!.map(({ name, sha256, verdict }) => ({ name, sha256, verdict })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+        Object.entries(files)
+          .map(([name, bytes]) => ({ name, sha256: sha256(bytes), verdict: name.startsWith('virus') ? 'malicious' : 'clean' }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      );
+    });
+  });
 });
+
