@@ -120,7 +120,7 @@ describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, (
     expect(await sha256Of(createReadStream(path))).toBe(expectedSha256);
   }, 120_000 + SIZE_MIB * 1_000);
 
-  test('a cancelled upload leaves nothing in the draft, and a removed file is gone from it', async () => {
+  test('a cancelled upload leaves nothing in the draft, a dropped file is uploaded, and a removed file is gone from it', async () => {
     const page: Page = await airlock.newPage();
     await signIn(page, rita);
     const session = await devSignIn(airlock.origin, rita);
@@ -150,6 +150,24 @@ describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, (
 
     await page.getByRole('button', { name: 'Remove keep.csv' }).click();
     await draft.getByRole('cell', { name: 'keep.csv', exact: true }).waitFor({ state: 'detached' });
+
+    // Dropped on the zone, as a person drags a file from their desktop: uploaded like a chosen one.
+    const dropped = await page.evaluateHandle(() => {
+      // The page's own classes (this project compiles without the DOM's types).
+      const page = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: string[], name: string, options: { type: string }) => unknown;
+      };
+      const transfer = new page.DataTransfer();
+      transfer.items.add(new page.File(['region,count\nNorth,12\n'], 'dropped.csv', { type: 'text/csv' }));
+      return transfer;
+    });
+    const zone = page.getByText('Drop files here, or').locator('..');
+    await zone.dispatchEvent('dragenter', { dataTransfer: dropped });
+    await zone.dispatchEvent('drop', { dataTransfer: dropped });
+    await draft.getByRole('cell', { name: 'dropped.csv', exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Remove dropped.csv' }).click();
+    await draft.getByRole('cell', { name: 'dropped.csv', exact: true }).waitFor({ state: 'detached' });
 
     const link = await airlock.api.call('GET', `/workspaces/${WS}/requests/${requestId}/link`, session.workspaces[WS].accessToken);
     const [containerUrl, sas] = (link.body.containerUrl as string).split('?');
