@@ -54,12 +54,16 @@ export interface AirlockUnderTest {
   stageAccounts(): Promise<Record<StageAccount, string>>;
   /**
    * Changes some of the workspace's airlock settings as the treAdmin persona; resolves to the function
-   * that puts back what they were. Call it when the test is done, pass or fail: a deployment is shared.
+   * that puts back what they were, for a test that changes them for a while. Whatever is left changed,
+   * `stop` puts back as it was before the first change, pass or fail: a deployment is shared.
    */
   changeSettings(changes: Partial<AirlockSettings>): Promise<() => Promise<void>>;
   /** The local host, when the tests started one; undefined against a deployment. */
   local?: LocalHostProcess;
-  /** Stops the local host, and fails when it does not exit cleanly; nothing against a deployment. */
+  /**
+   * Puts back the settings `changeSettings` changed, then stops the local host, and fails when it
+   * does not exit cleanly; against a deployment, only the settings.
+   */
   stop(): Promise<void>;
 }
 
@@ -125,8 +129,16 @@ function withBlackBoxHelpers(airlock: OpenedAirlock): AirlockUnderTest {
     if (answer.status !== 200) throw new Error(`PUT ${settingsPath} as treAdmin answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   };
   let stageAccounts: Promise<Record<StageAccount, string>> | undefined;
+  let original: AirlockSettings | undefined;
   return {
     ...airlock,
+    async stop() {
+      try {
+        if (original) await putSettings(original);
+      } finally {
+        await airlock.stop();
+      }
+    },
     async tokens(...personas) {
       const entries = await Promise.all(personas.map(async (persona) => [persona, await airlock.token(persona)] as const));
       return Object.fromEntries(entries) as Record<(typeof personas)[number], string>;
@@ -147,6 +159,7 @@ function withBlackBoxHelpers(airlock: OpenedAirlock): AirlockUnderTest {
       const after = { ...before, ...changes };
       // Every PUT is kept in the workspace's change history: none when nothing changes.
       if (isDeepStrictEqual(before, after)) return async () => undefined;
+      original ??= before;
       await putSettings(after);
       return () => putSettings(before);
     },
