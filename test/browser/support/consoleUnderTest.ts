@@ -16,6 +16,7 @@ import { CoreRole, WorkspaceRole } from '../../../src/domain/roles';
 import { AirlockClient } from '../../support/airlockClient';
 import { LocalHostProcess, startLocalHostProcess } from '../../support/localHostProcess';
 import { launchChromium } from './chromium';
+import type { DevSession } from '../../../src/local/devSignIn';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** Where the console keeps the development sign-in's answer (console/src/auth/localSession.ts). */
@@ -33,17 +34,8 @@ export interface Person {
   coreRoles?: CoreRole[];
 }
 
-interface IssuedToken {
-  accessToken: string;
-  expiresOn: string;
-}
-
 /** `POST /local/dev-sign-in`'s answer, which the console keeps as its session. */
-export interface DevSession {
-  user: { id: string; name: string; email?: string };
-  core: IssuedToken;
-  workspaces: Record<string, IssuedToken>;
-}
+export type { DevSession };
 
 export interface ConsoleUnderTest {
   host: LocalHostProcess;
