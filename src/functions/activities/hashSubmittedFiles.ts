@@ -40,7 +40,7 @@ export const hashSubmittedFiles: ActivityHandlerOf<typeof ACTIVITIES.hashSubmitt
     // The one read of the file: the hash, the block digests and (clamd) the malware scan.
     const alongside = scanner.scanWhileReading?.(file.name);
     const read = await deps.storage.hashFile(draft, file.name, { etag: file.etag, blockDigests: true, tee: alongside?.tee }).catch(async (error) => {
-      await alongside?.verdict('', '');
+      await alongside?.verdict();
       // A version condition on a deleted blob fails as a changed one, so both are said together.
       if (error instanceof ConflictError || error instanceof NotFoundError) {
         throw new SubmissionChangedError(`file '${file.name}' was changed or deleted after the request was submitted`);
@@ -48,7 +48,7 @@ export const hashSubmittedFiles: ActivityHandlerOf<typeof ACTIVITIES.hashSubmitt
       throw error;
     });
     hashed.push(read);
-    const verdict = await alongside?.verdict(read.sha256, read.etag);
+    const verdict = await alongside?.verdict(read);
     if (verdict) verdicts.push(verdict);
   }
   const stored = await updateStoredRequest(deps, input, (current) => {

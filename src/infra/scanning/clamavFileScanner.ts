@@ -64,12 +64,12 @@ export class ClamavFileScanner implements MalwareScanner {
         if (failed || feed.destroyed) return;
         if (!feed.write(bytes)) await Promise.race([once(feed, 'drain'), once(feed, 'close'), scanned]).catch(() => undefined);
       },
-      verdict: async (sha256, etag) => {
+      verdict: async (read) => {
         if (!feed.destroyed) feed.end();
         const scan = await scanned;
         // Cut short (clamd gone, or it answered before the last byte): the copy is scanned on its own later.
-        if (!scan || scan.sha256 !== sha256) return undefined;
-        return this.resultOf(name, scan, etag);
+        if (!read || !scan || scan.sha256 !== read.sha256) return undefined;
+        return this.resultOf(name, scan, read.etag);
       },
     };
   }

@@ -153,13 +153,13 @@ describe('hashSubmittedFiles', () => {
           fed.set(name, []);
           return {
             tee: async (bytes) => void fed.get(name)!.push(Buffer.from(bytes)),
-            verdict: async (sha256, etag) => ({
+            verdict: async (read) => ({
               name,
-              sha256: createHash('sha256').update(Buffer.concat(fed.get(name)!)).digest('hex') === sha256 ? sha256 : 'not what was hashed',
+              sha256: read && createHash('sha256').update(Buffer.concat(fed.get(name)!)).digest('hex') === read.sha256 ? read.sha256 : 'not what was hashed',
               verdict: name.startsWith('virus') ? 'malicious' : 'clean',
               engine: 'clamav',
               details: name.startsWith('virus') ? 'Malicious: Test-Signature' : 'No threats found',
-              etag,
+              etag: read?.etag,
             }),
           };
         },

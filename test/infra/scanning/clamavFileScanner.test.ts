@@ -36,7 +36,7 @@ async function feed(scanner: ClamavFileScanner, name: string, content: string, e
   const alongside = scanner.scanWhileReading(name);
   const bytes = Buffer.from(content);
   for (let offset = 0; offset < bytes.length; offset += 3) await alongside.tee(bytes.subarray(offset, offset + 3));
-  return alongside.verdict(sha256(bytes), etag);
+  return alongside.verdict({ sha256: sha256(bytes), etag });
 }
 
 test('a scan fed by the hashing read gives the verdict about exactly the bytes hashed', async () => {
