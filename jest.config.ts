@@ -5,6 +5,9 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Azurite loads Application Insights without using it; outside jest, src/local/azuriteTelemetryOff.ts
+  // skips it through require's cache, which jest's own module registry does not read.
+  moduleNameMapper: { '^applicationinsights$': '<rootDir>/test/support/emptyModule.js' },
   setupFiles: ['<rootDir>/test/support/functionsCore.setup.ts'],
   transform: {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { guardBlobNames } from './blobNameGuard';
 import { guardCopySources } from './copySourceGuard';
 import { makeStoreDurable, LokiMetadataStore } from './durableLoki';
+import { skipAzuriteTelemetry } from './azuriteTelemetryOff';
 
 export interface AzuriteOptions {
   /** account name → base64 key */
@@ -67,6 +68,7 @@ function publishAccounts(accounts: Record<string, string>): void {
 
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   publishAccounts(options.accounts);
+  skipAzuriteTelemetry();
   const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
   const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration').default;
   const TableServer = require('azurite/dist/src/table/TableServer').default;

@@ -96,6 +96,17 @@ function loadState(dataDir: string, extraWorkspaces: string[]): LocalHostState {
   return state;
 }
 
+/** Loads the Function App's registrations; true, or what loading threw. */
+function loadApp(): true | unknown {
+  try {
+    installFunctionsCore();
+    require('../index');
+    return true;
+  } catch (error) {
+    return error;
+  }
+}
+
 function saveState(dataDir: string, state: LocalHostState): void {
   const file = join(dataDir, STATE_FILE);
   writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
@@ -112,7 +123,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const clock = durableClock(process.env[DURABLE_CLOCK_RATE_SETTING]);
   const cors = parseCorsOrigins(process.env[CORS_ORIGINS_SETTING]);
 
-  const azurite = await startAzuriteThread({
+  const startingAzurite = startAzuriteThread({
     accounts: state.accountKeys,
     location: join(dataDir, 'azurite'),
     blobPort: state.storagePorts?.blob,
@@ -124,16 +135,22 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       process.exit(1);
     },
   });
+  // The app's modules load while Azurite's thread loads its own (about a second each), so a start
+  // takes the longer of the two rather than their sum. Registering reads no configuration, so the
+  // app can be loaded before the storage ports are known.
+  const appLoaded = loadApp();
+  const azurite = await startingAzurite;
   const closeOnFailure: Array<() => Promise<void>> = [() => azurite.close()];
+  if (appLoaded !== true) {
+    await azurite.close().catch(() => undefined);
+    throw appLoaded;
+  }
   for (const moved of azurite.portsMoved) {
     log(formatLogLine('warn', `storage: ${moved.service} port ${moved.asked} is taken, using ${moved.used}; links (SAS URLs) issued before this start no longer work`));
   }
   state.storagePorts = { blob: Number(new URL(azurite.blobOrigin).port), table: Number(new URL(azurite.tableOrigin).port) };
   saveState(dataDir, state);
   try {
-    installFunctionsCore();
-    // Registering reads no configuration, so the app can be loaded before the port is known.
-    require('../index');
     const durable = new LocalDurableBackend({ registrations, historyDir: join(dataDir, 'durable'), log, now: clock.now, timerPollIntervalMs: clock.timerPollIntervalMs });
     let issuer: LocalIssuer | undefined;
     const eventsTopic = new LocalEventTopic({ key: state.eventsTopicKey, log, directory: join(dataDir, 'events') });
