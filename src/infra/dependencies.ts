@@ -13,8 +13,6 @@ import { Mailer } from './mail/mailer';
 import { SmtpMailer } from './mail/smtpMailer';
 import { AirlockSettings, defaultAirlockSettings, Workspace } from '../domain/workspace';
 import { BlobStageStorage } from './blobStageStorage';
-import { CosmosRequestStore } from './cosmosRequestStore';
-import { CosmosWorkspaceRegistry } from './cosmosWorkspaceRegistry';
 import { roleDirectoryFor } from './identity/roleDirectoryFor';
 import { WorkspaceRoleDirectory } from './identity/workspaceRoleDirectory';
 import { createTokenValidator, TokenValidator } from './identity/tokenValidator';
@@ -25,8 +23,6 @@ import { DefenderFileScanner } from './scanning/defenderFileScanner';
 import { DisabledScanner } from './scanning/disabledScanner';
 import { MalwareScanner } from './scanning/malwareScanner';
 import { StageStorage } from './stageStorage';
-import { TableRequestStore } from './tableRequestStore';
-import { TableWorkspaceRegistry } from './tableWorkspaceRegistry';
 import { WorkspaceRegistry } from './workspaceRegistry';
 
 export interface Dependencies {
@@ -101,15 +97,23 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
   };
 }
 
-/** The request store and the workspace registry live side by side: the same Cosmos database, or the same table account. */
+/**
+ * The request store and the workspace registry live side by side: the same Cosmos database, or the
+ * same table account. Only the configured kind's SDK is loaded (the Cosmos SDK alone is about 270
+ * modules), which every cold start and every local host start would otherwise pay for.
+ */
 async function connectStateStore(config: AirlockConfig): Promise<{ store: RequestStore; workspaces: WorkspaceRegistry }> {
   if (config.stateStore.kind === 'table') {
+    const { TableRequestStore } = await import('./tableRequestStore');
+    const { TableWorkspaceRegistry } = await import('./tableWorkspaceRegistry');
     const { connectionString, table } = config.stateStore;
     return {
       store: await TableRequestStore.connect({ connectionString, tableName: table }),
       workspaces: await TableWorkspaceRegistry.connect({ connectionString }),
     };
   }
+  const { CosmosRequestStore } = await import('./cosmosRequestStore');
+  const { CosmosWorkspaceRegistry } = await import('./cosmosWorkspaceRegistry');
   const cosmos = {
     endpoint: config.stateStore.endpoint,
     key: config.stateStore.key,
