@@ -6,9 +6,10 @@
  * Azurite reads AZURITE_ACCOUNTS when it starts (and every minute after), so `startAzurite` publishes
  * the accounts there first (each worker thread has its own copy of the environment).
  *
- * Three things are added to Azurite as it comes: persisted metadata is saved before a request is
+ * Four things are added to Azurite as it comes: persisted metadata is saved before a request is
  * answered (durableLoki.ts), a SAS-authorized copy must be allowed to read its source
- * (copySourceGuard.ts), and blob names follow Azure's rules (blobNameGuard.ts), as in Azure.
+ * (copySourceGuard.ts), blob names follow Azure's rules (blobNameGuard.ts), as in Azure, and a table
+ * query reads only the key range its filter allows (tableKeyRanges.ts), as Azure's index does.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { guardBlobNames } from './blobNameGuard';
 import { guardCopySources } from './copySourceGuard';
 import { makeStoreDurable, LokiMetadataStore } from './durableLoki';
 import { skipAzuriteTelemetry } from './azuriteTelemetryOff';
+import { narrowTableQueries } from './tableKeyRanges';
 
 export interface AzuriteOptions {
   /** account name → base64 key */
@@ -122,6 +124,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
       inMemory,
     ),
   );
+  narrowTableQueries(table.metadataStore);
   const metadataSaves = options.metadataSaves ?? 'fsync';
   const durableStores =
     inMemory || metadataSaves === 'interval'
