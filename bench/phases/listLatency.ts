@@ -16,8 +16,8 @@ import { inParallel, percentile, progress, seconds, timed } from '../support/tim
 import { PhaseContext } from './phase';
 
 const PAGE_SIZE = 10;
-const SEED_WRITES_AT_ONCE = 16;
-const WARM_UP_CALLS = 3;
+const SEED_WRITES_AT_ONCE = 256;
+const WARM_UP_CALLS = 20;
 const REQUESTERS = ['rita', 'remy', 'rosa', 'raj'];
 /** The statuses stored requests are in, most of them finished, as in a workspace that has run a while. */
 const STATUS_MIX: RequestStatus[] = ['approved', 'approved', 'approved', 'rejected', 'cancelled', 'in_review', 'draft', 'revoked', 'blocked_by_scan', 'approved'];
