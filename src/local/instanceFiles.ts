@@ -1,8 +1,10 @@
 /**
  * One JSON file per orchestration instance, `<dir>/<instanceId>.json`. A write goes to a temporary
  * file that is flushed and then renamed over the old one, so a crash or a power cut mid-write leaves
- * the previous version intact; writes of one instance are queued so an older snapshot can never
- * land after a newer one.
+ * the previous version intact. Writes of one instance never overlap, so an older snapshot can never
+ * land after a newer one, and the snapshots saved while one is being written are folded into a
+ * single write of the newest: each replaces the one before it whole, so the ones in between would be
+ * overwritten unread, and every write costs two fsyncs.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -13,29 +15,60 @@ import { formatLogLine, LocalLog } from './localLog';
 
 const RECORD_SUFFIX = '.json';
 
+/** Writes `content` to `file` so that a crash leaves the old or the new version. */
+export type ReplaceFile = (file: string, temporary: string, content: string) => Promise<void>;
+
+/** One instance's writes: the one on disk's way, and the newest snapshot waiting for it. */
+interface InstanceWrites {
+  writing: Promise<void>;
+  next?: { snapshot: string; written: Promise<void>; settle(outcome: Promise<void>): void };
+}
+
 export class InstanceFiles {
-  private readonly queuedWrites = new Map<string, Promise<void>>();
+  private readonly writes = new Map<string, InstanceWrites>();
   private directoryReady?: Promise<unknown>;
 
-  constructor(private readonly directory: string) {}
+  constructor(
+    private readonly directory: string,
+    private readonly replaceFile: ReplaceFile = replaceFileDurably,
+  ) {}
 
-  /** Snapshots the record now (later changes to it are not part of this write). */
+  /**
+   * Snapshots the record now (later changes to it are not part of this write); resolves once this
+   * snapshot, or a newer one of the same instance, is on disk.
+   */
   save(record: InstanceRecord): Promise<void> {
     const snapshot = JSON.stringify(record, null, 1);
     const instanceId = record.instanceId;
-    const previous = this.queuedWrites.get(instanceId) ?? Promise.resolve();
-    const write = previous.then(() => this.writeAtomically(instanceId, snapshot));
-    const settled = write.catch(() => undefined);
-    this.queuedWrites.set(instanceId, settled);
-    void settled.then(() => {
-      if (this.queuedWrites.get(instanceId) === settled) this.queuedWrites.delete(instanceId);
-    });
-    return write;
+    const writes = this.writes.get(instanceId);
+    if (!writes) return this.startWrite(instanceId, snapshot);
+    if (writes.next) {
+      writes.next.snapshot = snapshot;
+      return writes.next.written;
+    }
+    let settle!: (outcome: Promise<void>) => void;
+    const written = new Promise<void>((resolve, reject) => (settle = (outcome) => outcome.then(resolve, reject)));
+    writes.next = { snapshot, written, settle };
+    return written;
   }
 
-  /** Resolves when every write queued so far has reached the disk (or failed). */
+  /** Resolves when every write saved so far has reached the disk (or failed). */
   async flush(): Promise<void> {
-    await Promise.all([...this.queuedWrites.values()]);
+    await Promise.all([...this.writes.values()].map((writes) => (writes.next?.written ?? writes.writing).catch(() => undefined)));
+  }
+
+  private startWrite(instanceId: string, snapshot: string): Promise<void> {
+    const writing = this.writeAtomically(instanceId, snapshot);
+    const writes: InstanceWrites = { writing };
+    this.writes.set(instanceId, writes);
+    void writing
+      .catch(() => undefined)
+      .then(() => {
+        const next = writes.next;
+        this.writes.delete(instanceId);
+        if (next) next.settle(this.startWrite(instanceId, next.snapshot));
+      });
+    return writing;
   }
 
   async loadAll(log: LocalLog): Promise<InstanceRecord[]> {
@@ -60,7 +93,7 @@ export class InstanceFiles {
     const target = join(this.directory, instanceId + RECORD_SUFFIX);
     const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await replaceFileDurably(target, temporary, snapshot);
+      await this.replaceFile(target, temporary, snapshot);
     } catch (error) {
       await rm(temporary, { force: true }).catch(() => undefined);
       throw error;
