@@ -7,12 +7,14 @@
  * `<dir>/accepted.jsonl` holds one event per line; `<dir>/<subscription>.cursor` the position (line
  * number) of the next event that subscription has yet to take. A cursor is saved after each delivery
  * without fsync: after a crash a subscription may get an event again (delivery is at least once, and
- * consumers drop duplicates by id), never miss one.
+ * consumers drop duplicates by id), never miss one. Appends made while one is being written go to
+ * disk together in the next one (one fsync for all), and so do cursor saves (the newest position).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFileDurably } from './durableFile';
+import { FoldedWrites } from './foldedWrites';
 
 const JOURNAL_FILE = 'accepted.jsonl';
 const CURSOR_SUFFIX = '.cursor';
@@ -20,8 +22,11 @@ const CURSOR_SUFFIX = '.cursor';
 export type JournaledEvent = Record<string, unknown> & { id: string };
 
 export class EventJournal {
-  private appends: Promise<unknown> = Promise.resolve();
-  private readonly cursorWrites = new Map<string, Promise<unknown>>();
+  private readonly appends = new FoldedWrites<string>(
+    (lines) => this.appendLines(lines),
+    (queued, added) => queued + added,
+  );
+  private readonly cursorWrites = new Map<string, FoldedWrites<number>>();
 
   private constructor(
     private readonly directory: string | undefined,
@@ -62,21 +67,21 @@ export class EventJournal {
   }
 
   /** Appends the events durably; resolves with the position of the first once they are on disk. */
-  append(events: readonly JournaledEvent[]): Promise<number> {
+  async append(events: readonly JournaledEvent[]): Promise<number> {
     const first = this.length;
     this.length += events.length;
-    const write = this.appends.then(async () => {
-      if (!this.directory) return;
-      const handle = await open(join(this.directory, JOURNAL_FILE), 'a');
-      try {
-        await handle.appendFile(events.map((event) => `${JSON.stringify(event)}\n`).join(''), 'utf8');
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
-    });
-    this.appends = write.catch(() => undefined);
-    return write.then(() => first);
+    if (this.directory) await this.appends.submit(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    return first;
+  }
+
+  private async appendLines(lines: string): Promise<void> {
+    const handle = await open(join(this.directory!, JOURNAL_FILE), 'a');
+    try {
+      await handle.appendFile(lines, 'utf8');
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 
   /**
@@ -93,7 +98,7 @@ export class EventJournal {
 
   /** Resolves once every append and cursor save asked for so far has been written. */
   async flush(): Promise<void> {
-    await Promise.all([this.appends, ...this.cursorWrites.values()]);
+    await Promise.all([this.appends, ...this.cursorWrites.values()].map((writes) => writes.flushed()));
   }
 
   /** Every subscription has resumed: the events read at start-up are no longer needed in memory. */
@@ -104,12 +109,13 @@ export class EventJournal {
   /** Records that `subscription` has taken (or given up) every event before `position`. */
   saveCursor(subscription: string, position: number): Promise<void> {
     if (!this.directory) return Promise.resolve();
-    const file = this.cursorFile(subscription);
-    const write = (this.cursorWrites.get(subscription) ?? Promise.resolve()).then(() =>
-      replaceFileDurably(file, `${file}.tmp`, String(position), false),
-    );
-    this.cursorWrites.set(subscription, write.catch(() => undefined));
-    return write;
+    let writes = this.cursorWrites.get(subscription);
+    if (!writes) {
+      const file = this.cursorFile(subscription);
+      writes = new FoldedWrites<number>((newest) => replaceFileDurably(file, `${file}.tmp`, String(newest), false), (_older, newer) => newer);
+      this.cursorWrites.set(subscription, writes);
+    }
+    return writes.submit(position);
   }
 
   private cursorFile(subscription: string): string {

@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InstanceRecord, isInstanceRecord } from './durableInstance';
 import { replaceFileDurably } from './durableFile';
+import { FoldedWrites } from './foldedWrites';
 import { formatLogLine, LocalLog } from './localLog';
 
 const RECORD_SUFFIX = '.json';
@@ -18,14 +19,8 @@ const RECORD_SUFFIX = '.json';
 /** Writes `content` to `file` so that a crash leaves the old or the new version. */
 export type ReplaceFile = (file: string, temporary: string, content: string) => Promise<void>;
 
-/** One instance's writes: the one on disk's way, and the newest snapshot waiting for it. */
-interface InstanceWrites {
-  writing: Promise<void>;
-  next?: { snapshot: string; written: Promise<void>; settle(outcome: Promise<void>): void };
-}
-
 export class InstanceFiles {
-  private readonly writes = new Map<string, InstanceWrites>();
+  private readonly writes = new Map<string, FoldedWrites<string>>();
   private directoryReady?: Promise<unknown>;
 
   constructor(
@@ -40,35 +35,24 @@ export class InstanceFiles {
   save(record: InstanceRecord): Promise<void> {
     const snapshot = JSON.stringify(record, null, 1);
     const instanceId = record.instanceId;
-    const writes = this.writes.get(instanceId);
-    if (!writes) return this.startWrite(instanceId, snapshot);
-    if (writes.next) {
-      writes.next.snapshot = snapshot;
-      return writes.next.written;
+    let writes = this.writes.get(instanceId);
+    if (!writes) {
+      writes = new FoldedWrites<string>((newest) => this.writeAtomically(instanceId, newest), (_older, newer) => newer);
+      this.writes.set(instanceId, writes);
     }
-    let settle!: (outcome: Promise<void>) => void;
-    const written = new Promise<void>((resolve, reject) => (settle = (outcome) => outcome.then(resolve, reject)));
-    writes.next = { snapshot, written, settle };
+    const written = writes.submit(snapshot);
+    const queue = writes;
+    void written
+      .catch(() => undefined)
+      .then(() => {
+        if (queue.idle && this.writes.get(instanceId) === queue) this.writes.delete(instanceId);
+      });
     return written;
   }
 
   /** Resolves when every write saved so far has reached the disk (or failed). */
   async flush(): Promise<void> {
-    await Promise.all([...this.writes.values()].map((writes) => (writes.next?.written ?? writes.writing).catch(() => undefined)));
-  }
-
-  private startWrite(instanceId: string, snapshot: string): Promise<void> {
-    const writing = this.writeAtomically(instanceId, snapshot);
-    const writes: InstanceWrites = { writing };
-    this.writes.set(instanceId, writes);
-    void writing
-      .catch(() => undefined)
-      .then(() => {
-        const next = writes.next;
-        this.writes.delete(instanceId);
-        if (next) next.settle(this.startWrite(instanceId, next.snapshot));
-      });
-    return writing;
+    await Promise.all([...this.writes.values()].map((writes) => writes.flushed()));
   }
 
   async loadAll(log: LocalLog): Promise<InstanceRecord[]> {
