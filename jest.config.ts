@@ -13,5 +13,6 @@ export default {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   testTimeout: 60_000,
+  testSequencer: '<rootDir>/test/support/slowFirstSequencer.js',
   reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
 } satisfies Config;
