@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seriousAccessibilityViolations } from './support/accessibility';
 import { describeInBrowser } from './support/chromium';
 import { ConsoleUnderTest, devSignIn, Person, signIn, signInDirectly, startConsoleUnderTest } from './support/consoleUnderTest';
@@ -41,6 +41,9 @@ describeInBrowser('a request from upload to download, in the console', () => {
   let airlock: ConsoleUnderTest;
   let files: string;
   let researcher: Page;
+  /** The managers' tabs: each signs in through the form once, side by side with the researcher, and keeps the tab between reviews. */
+  let monas: Page;
+  let marks: Page;
   let requestUrl: string;
   let requestId: string;
 
@@ -53,9 +56,6 @@ describeInBrowser('a request from upload to download, in the console', () => {
   async function expectAccessible(page: Page, where: string): Promise<void> {
     expect({ where, violations: await seriousAccessibilityViolations(page) }).toEqual({ where, violations: [] });
   }
-
-  /** The request page's status, read from the lifecycle diagram's text alternative. */
-  const statusOf = (page: Page) => page.getByRole('img', { name: /^Status: / }).first();
 
   async function pageFor(person: Person): Promise<Page> {
     const page = await airlock.newPage();
@@ -87,17 +87,18 @@ describeInBrowser('a request from upload to download, in the console', () => {
   beforeAll(async () => {
     files = mkdtempSync(join(tmpdir(), 'airlock-console-files-'));
     airlock = await startConsoleUnderTest({ workspaces: ['ws02'] });
-    // Two approvals, so the page shows how many remain after the first.
-    const admin = await devSignIn(airlock.origin, ada);
-    const settings = await fetch(`${airlock.apiUrl}/workspaces/${WS}/airlock-settings`, { headers: { authorization: `Bearer ${admin.core.accessToken}` } });
-    const current = ((await settings.json()) as { workspace: { airlock: Record<string, unknown> } }).workspace.airlock;
-    const put = await fetch(`${airlock.apiUrl}/workspaces/${WS}/airlock-settings`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${admin.core.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...current, requiredApprovals: 2 }),
-    });
-    expect(put.status).toBe(200);
-    researcher = await pageFor(rita);
+    // Two approvals, so the page shows how many remain after the first; set while the three people sign in.
+    const twoApprovals = (async () => {
+      const admin = await devSignIn(airlock.origin, ada);
+      const settings = await fetch(`${airlock.apiUrl}/workspaces/${WS}/airlock-settings`, { headers: { authorization: `Bearer ${admin.core.accessToken}` } });
+      const current = ((await settings.json()) as { workspace: { airlock: Record<string, unknown> } }).workspace.airlock;
+      return fetch(`${airlock.apiUrl}/workspaces/${WS}/airlock-settings`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin.core.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...current, requiredApprovals: 2 }),
+      });
+    })();
+    [researcher, monas, marks] = await Promise.all([pageFor(rita), pageFor(mona), pageFor(mark), twoApprovals.then((put) => expect(put.status).toBe(200))]);
   }, 120_000);
 
   afterAll(async () => {
@@ -130,11 +131,11 @@ describeInBrowser('a request from upload to download, in the console', () => {
     await screenshot(researcher, 'console-upload');
 
     await researcher.getByRole('button', { name: 'Submit', exact: true }).click();
-    await expect(waitForText(statusOf(researcher), /in review/)).resolves.toBeUndefined();
+    await expect(statusIs(researcher, 'in review')).resolves.toBeUndefined();
   }, 120_000);
 
   test('a manager previews the CSV as a table and the image, and asks for changes', async () => {
-    const manager = await pageFor(mona);
+    const manager = monas;
     await manager.getByRole('link', { name: 'Review' }).first().click();
     await manager.getByRole('link', { name: TITLE }).click();
     await manager.getByRole('heading', { level: 1, name: TITLE }).waitFor();
@@ -151,8 +152,7 @@ describeInBrowser('a request from upload to download, in the console', () => {
     await screenshot(manager, 'console-review-preview');
 
     await review(manager, 'Request changes', 'Round the South deaths to the published figure');
-    await expect(waitForText(statusOf(manager), /changes requested/)).resolves.toBeUndefined();
-    await manager.close();
+    await expect(statusIs(manager, 'changes requested')).resolves.toBeUndefined();
   }, 120_000);
 
   test('the researcher reads what to change, replaces the CSV and resubmits', async () => {
@@ -161,11 +161,11 @@ describeInBrowser('a request from upload to download, in the console', () => {
     await upload(researcher, [at('cohort.csv', COHORT_V2)]);
     await uploaded(researcher, 'cohort.csv');
     await researcher.getByRole('button', { name: 'Resubmit' }).click();
-    await expect(waitForText(statusOf(researcher), /in review/)).resolves.toBeUndefined();
+    await expect(statusIs(researcher, 'in review')).resolves.toBeUndefined();
   }, 120_000);
 
   test('the manager sees what changed since the reviewed cycle, cell by cell, and approves; one approval of two', async () => {
-    const manager = await pageFor(mona);
+    const manager = monas;
     await openReview(manager);
     const changes = manager.getByRole('region', { name: 'Changes since cycle 1' }).or(manager.locator('section', { has: manager.getByRole('heading', { name: 'Changes since cycle 1' }) }));
     await changes.first().getByText('cohort.csv').first().waitFor();
@@ -178,20 +178,19 @@ describeInBrowser('a request from upload to download, in the console', () => {
 
     await review(manager, 'Approve', 'Counts are aggregated and above the threshold');
     await manager.getByText(/1 more approval/).first().waitFor();
-    await manager.close();
   }, 120_000);
 
   test('a second manager approves, and the request is approved', async () => {
-    const second = await pageFor(mark);
+    const second = marks;
     await openReview(second);
     await review(second, 'Approve', 'Agreed');
-    await expect(waitForText(statusOf(second), /approved/)).resolves.toBeUndefined();
+    await expect(statusIs(second, 'approved')).resolves.toBeUndefined();
     await second.close();
   }, 120_000);
 
   test('the researcher downloads the approved file, and its bytes are the ones uploaded', async () => {
     await researcher.goto(requestUrl);
-    await expect(waitForText(statusOf(researcher), /approved/)).resolves.toBeUndefined();
+    await expect(statusIs(researcher, 'approved')).resolves.toBeUndefined();
     const [download] = await Promise.all([researcher.waitForEvent('download'), researcher.getByRole('link', { name: 'Download cohort.csv' }).click()]);
     const saved = await download.path();
     expect(sha256(readFileSync(saved))).toBe(sha256(COHORT_V2));
@@ -200,20 +199,18 @@ describeInBrowser('a request from upload to download, in the console', () => {
   }, 120_000);
 
   test('every preview is in the audit view, with the chain verified', async () => {
-    const manager = await pageFor(mona);
+    const manager = monas;
     await manager.goto(`${airlock.consoleUrl}audit/${WS}/${requestId}`);
     await manager.getByText(/verified/i).first().waitFor();
     await manager.getByText(/Mona Manager previewed cohort\.csv/).first().waitFor();
     await manager.getByText(/Mona Manager previewed chart\.png/).first().waitFor();
     await expectAccessible(manager, 'the audit view');
     await screenshot(manager, 'console-audit');
-    await manager.close();
   }, 120_000);
 
   test("a manager of another workspace sees nothing of this workspace's requests", async () => {
     const elsewhere = await airlock.newPage();
-    await signInDirectly(elsewhere, walt);
-    await elsewhere.goto(`${airlock.consoleUrl}review`);
+    await signInDirectly(elsewhere, walt, 'review');
     await elsewhere.getByRole('heading', { level: 1 }).first().waitFor();
     await elsewhere.getByRole('radio', { name: 'All requests' }).check();
     await elsewhere.getByText('No requests in the workspaces you manage match these filters.').waitFor();
@@ -236,7 +233,7 @@ describeInBrowser('a request from upload to download, in the console', () => {
     await upload(researcher, [at('weights.bin', randomBytes(4096))]);
     await uploaded(researcher, 'weights.bin');
     await researcher.getByRole('button', { name: 'Submit', exact: true }).click();
-    await expect(waitForText(statusOf(researcher), /blocked/)).resolves.toBeUndefined();
+    await expect(statusIs(researcher, 'blocked by scan')).resolves.toBeUndefined();
     await researcher.getByText(/weights\.bin/).first().waitFor();
     await expect(researcher.locator('main').textContent()).resolves.toMatch(/not allowed|allow-list|type/i);
     await expectAccessible(researcher, 'a blocked request');
@@ -244,13 +241,17 @@ describeInBrowser('a request from upload to download, in the console', () => {
   }, 120_000);
 });
 
-/** Resolves once the element's accessible name (or text) matches, polling as a person would wait. */
-async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const label = (await locator.getAttribute('aria-label').catch(() => null)) ?? (await locator.textContent().catch(() => '')) ?? '';
-    if (pattern.test(label)) return;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${pattern}; last seen: ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+/**
+ * Resolves once the page's status, read from the lifecycle diagram's text alternative ("Status: in
+ * review (step 3 of 4). Export request lifecycle: draft, submitted, in review, approved."), is
+ * `words` (plain words: "in review", "approved"): only the label's start counts, as the rest names
+ * every step whatever the status. Fails saying what the label said last.
+ */
+async function statusIs(page: Page, words: string, timeoutMs = 60_000): Promise<void> {
+  try {
+    await page.getByRole('img', { name: new RegExp(`^Status: ${words} \\(`) }).first().waitFor({ timeout: timeoutMs });
+  } catch (error) {
+    const lastSeen = await page.getByRole('img', { name: /^Status: / }).first().getAttribute('aria-label', { timeout: 1_000 }).catch(() => 'nothing');
+    throw new Error(`waited ${timeoutMs} ms for the status to be ${words}; last seen: ${lastSeen}`, { cause: error });
   }
 }

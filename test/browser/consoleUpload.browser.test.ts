@@ -1,20 +1,23 @@
 /**
  * An upload from the browser that loses its connection part-way: the console shows the file as
  * interrupted, keeps what the storage service already holds, and on Resume sends only the blocks
- * that are missing; the committed blob is byte for byte the file on disk. The size is 40 MiB by
- * default (five 8 MiB blocks); `AIRLOCK_UPLOAD_TEST_MIB=1024 npx jest test/browser/consoleUpload`
- * runs the same test with 1 GiB (docs/console.md has the figures of such a run).
+ * that are missing; the committed blob is byte for byte the file on disk. The size is 20 MiB by
+ * default: three blocks (8, 8 and a short last one of 4 MiB) sent side by side, the first two arriving
+ * while the third is cut and tried again, so the file stops part-way with blocks held and one missing;
+ * `AIRLOCK_UPLOAD_TEST_MIB=1024 npx jest test/browser/consoleUpload` runs the same test with 1 GiB
+ * (docs/console.md has the figures of such a run).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { createReadStream, mkdtempSync, openSync, rmSync, utimesSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page, Route } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { blockId, fileFingerprint } from '../../console/src/upload/blockPlan';
 import { describeInBrowser } from './support/chromium';
 import { ConsoleUnderTest, devSignIn, Person, signIn, startConsoleUnderTest } from './support/consoleUnderTest';
 
 const MiB = 1024 * 1024;
-const SIZE_MIB = Number(process.env.AIRLOCK_UPLOAD_TEST_MIB ?? 40);
+const SIZE_MIB = Number(process.env.AIRLOCK_UPLOAD_TEST_MIB ?? 20);
 const WS = 'demo';
 const rita: Person = { user: 'rita', name: 'Rita Researcher', workspaces: { [WS]: ['WorkspaceResearcher'] } };
 
@@ -58,9 +61,11 @@ describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, (
   test('shows its progress, stops as interrupted when a block cannot get through, and on Resume sends only the missing blocks', async () => {
     const path = join(folder, 'scans.csv');
     const expectedSha256 = writeLargeFile(path, SIZE_MIB);
+    // A modification time of its own, so the test knows the ids the console gives the file's blocks (from its size and this time).
+    const modified = new Date('2026-01-02T03:04:05Z');
+    utimesSync(path, modified, modified);
     const page: Page = await airlock.newPage();
-    await signIn(page, rita);
-    const session = await devSignIn(airlock.origin, rita);
+    const [session] = await Promise.all([devSignIn(airlock.origin, rita), signIn(page, rita)]);
     const created = await airlock.api.call('POST', `/workspaces/${WS}/requests`, session.workspaces[WS].accessToken, {
       type: 'import',
       title: 'Scanner output',
@@ -69,27 +74,27 @@ describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, (
     expect(created.status).toBe(201);
     const requestId: string = created.body.airlockRequest.id;
 
-    // The connection drops for one block: every try of the third block to leave is cut.
+    // The connection drops for one block: every try of the third block (index 2) fails in the browser's
+    // network stack before it leaves, as a dropped connection fails a fetch. Blocked by its URL (the
+    // DevTools protocol's blocked URLs), the requests go on as they are, their bodies not copied out
+    // to the test as a route's would be; every Put Block the page sends is seen as it starts.
+    const cutBlock = blockId(fileFingerprint(SIZE_MIB * MiB, modified.getTime()), 2);
     const blocksSent: string[] = [];
-    let cutBlock: string | undefined;
-    let cutting = true;
-    await page.route(
-      (url) => url.searchParams.get('comp') === 'block' && url.searchParams.has('blockid'),
-      async (route: Route) => {
-        const blockId = new URL(route.request().url()).searchParams.get('blockid')!;
-        blocksSent.push(blockId);
-        const distinct = [...new Set(blocksSent)];
-        if (cutting && cutBlock === undefined && distinct.length === 3) cutBlock = blockId;
-        if (cutting && blockId === cutBlock) return route.abort('connectionreset');
-        return route.continue();
-      },
-    );
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'PUT' && url.searchParams.get('comp') === 'block' && url.searchParams.has('blockid')) blocksSent.push(url.searchParams.get('blockid')!);
+    });
+    const devtools = await page.context().newCDPSession(page);
+    await devtools.send('Network.enable');
+    await devtools.send('Network.setBlockedURLs', { urls: [`*blockid=${encodeURIComponent(cutBlock)}*`] });
 
     await page.goto(`${airlock.consoleUrl}requests/${WS}/${requestId}`);
     await page.getByLabel('Files to upload').setInputFiles(path);
     const progress = page.getByRole('progressbar', { name: 'Upload of scans.csv' });
     const resume = page.getByRole('button', { name: 'Resume upload of scans.csv' });
     await resume.waitFor({ timeout: 30_000 + SIZE_MIB * 300 });
+    // The cut was tried, and it is what stopped the file.
+    expect(blocksSent).toContain(cutBlock);
     const stoppedAt = Number(await progress.getAttribute('aria-valuenow'));
     expect(stoppedAt).toBeGreaterThan(0);
     expect(stoppedAt).toBeLessThan(100);
@@ -100,9 +105,9 @@ describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, (
     const listing = await (await fetch(`${containerUrl}/scans.csv?${sas}&comp=blocklist&blocklisttype=uncommitted`, { headers: { 'x-ms-version': '2025-01-05' } })).text();
     const held = new Set([...listing.matchAll(/<Name>([^<]+)<\/Name>/g)].map((match) => match[1]));
     expect(held.size).toBeGreaterThan(0);
-    expect(held.has(cutBlock!)).toBe(false);
+    expect(held.has(cutBlock)).toBe(false);
 
-    cutting = false;
+    await devtools.send('Network.setBlockedURLs', { urls: [] });
     const sentBeforeResume = blocksSent.length;
     await resume.click();
     await page.getByRole('table', { name: 'Files in the draft' }).getByRole('cell', { name: 'scans.csv', exact: true }).waitFor({ timeout: 30_000 + SIZE_MIB * 300 });
@@ -122,24 +127,27 @@ describeInBrowser(`an interrupted upload of ${SIZE_MIB} MiB from the browser`, (
 
   test('a cancelled upload leaves nothing in the draft, a dropped file is uploaded, and a removed file is gone from it', async () => {
     const page: Page = await airlock.newPage();
-    await signIn(page, rita);
-    const session = await devSignIn(airlock.origin, rita);
+    const [session] = await Promise.all([devSignIn(airlock.origin, rita), signIn(page, rita)]);
     const created = await airlock.api.call('POST', `/workspaces/${WS}/requests`, session.workspaces[WS].accessToken, { type: 'import', title: 'Two files' });
     const requestId: string = created.body.airlockRequest.id;
     const small = join(folder, 'keep.csv');
     writeLargeFile(small, 1);
     const slow = join(folder, 'abandon.csv');
-    writeLargeFile(slow, 24);
-    // Every block of the large file after its first stalls until the researcher cancels, so the cancel lands mid-upload.
-    let firstBlock: string | null | undefined;
-    await page.route(
-      (url) => url.searchParams.get('comp') === 'block' && url.pathname.endsWith('/abandon.csv'),
-      async (route: Route) => {
-        const blockId = new URL(route.request().url()).searchParams.get('blockid');
-        firstBlock ??= blockId;
-        if (blockId === firstBlock) await route.continue();
-      },
-    );
+    // Two blocks (8 MiB and 1 MiB): every block of it after its first stalls until the researcher cancels, so the cancel lands mid-upload.
+    writeLargeFile(slow, 9);
+    // Held in the browser through the DevTools protocol, which pauses only this file's requests (a
+    // route would pause every request of the page and copy each body out to the test). A block's
+    // requests (its CORS preflight and its Put Block) go on only if it is the first block.
+    const devtools = await page.context().newCDPSession(page);
+    let firstBlock: string | undefined;
+    devtools.on('Fetch.requestPaused', ({ requestId, request }) => {
+      const url = new URL(request.url);
+      const blockId = url.searchParams.get('comp') === 'block' ? url.searchParams.get('blockid') : null;
+      if (blockId !== null) firstBlock ??= blockId;
+      // A request held here ends when the page aborts it (the cancel); continuing one the page gave up on fails, harmlessly.
+      if (blockId === null || blockId === firstBlock) devtools.send('Fetch.continueRequest', { requestId }).catch(() => undefined);
+    });
+    await devtools.send('Fetch.enable', { patterns: [{ urlPattern: '*/abandon.csv?*', requestStage: 'Request' }] });
 
     await page.goto(`${airlock.consoleUrl}requests/${WS}/${requestId}`);
     await page.getByLabel('Files to upload').setInputFiles([small, slow]);

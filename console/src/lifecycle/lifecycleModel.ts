@@ -84,6 +84,17 @@ export function lifecyclePosition(status: RequestStatus): LifecyclePosition {
   }
 }
 
+/**
+ * Statuses the airlock leaves by itself, without anyone acting: the checks of a submission, and the
+ * files moving after a decision. The person looking at one is waiting for it to pass.
+ */
+export const PASSING_STATUSES: ReadonlySet<RequestStatus> = new Set<RequestStatus>(['submitted', 'approval_in_progress', 'rejection_in_progress', 'blocking_in_progress']);
+
+/** The status when the airlock will move the request on by itself (see PASSING_STATUSES), else undefined. */
+export function passingStatus(status: RequestStatus | undefined): RequestStatus | undefined {
+  return status !== undefined && PASSING_STATUSES.has(status) ? status : undefined;
+}
+
 const ENDING_PHRASES: Record<SideEnding, string> = {
   cancelled: 'withdrawn before a decision',
   blocked_by_scan: 'ended after submitted: the scan or the content checks found a problem',

@@ -19,6 +19,7 @@ import {
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { ApiError, usePolling } from '../api/client';
+import { refreshPolicy } from '../api/refresh';
 import { formatBytes } from '../review/format';
 import type { LinkSource } from '../storage/linkCache';
 import { deleteBlob, listBlobs, StorageError } from '../storage/storageCalls';
@@ -33,8 +34,13 @@ const useStyles = makeStyles({
   name: { overflowWrap: 'anywhere' },
 });
 
+/** The API's answer while the files move (back) to the draft container: it passes by itself. */
+function filesMoving(error: Error | undefined): boolean {
+  return error instanceof ApiError && /being moved/i.test(error.detail);
+}
+
 function whyNoListing(error: Error): { intent: 'info' | 'error'; text: string } {
-  if (error instanceof ApiError && /being moved/i.test(error.detail)) {
+  if (filesMoving(error)) {
     return { intent: 'info', text: 'The files are on their way back to the draft container; they will show here in a moment.' };
   }
   if (error instanceof ApiError) return { intent: 'error', text: `The draft's files cannot be shown: ${error.detail}` };
@@ -47,6 +53,8 @@ export function DraftFiles({ requestKey, link }: { requestKey: string; link: Lin
   const items = useUploads(requestKey);
   const [removing, setRemoving] = useState<string>();
   const [removeProblem, setRemoveProblem] = useState<string>();
+  // Sooner while the files are on their way back: the requester waits on them to upload.
+  const [refreshAfter] = useState(() => refreshPolicy(LISTING_REFRESH_MS));
 
   const listing = usePolling(
     async (signal) => {
@@ -58,7 +66,7 @@ export function DraftFiles({ requestKey, link }: { requestKey: string; link: Lin
         throw error;
       }
     },
-    LISTING_REFRESH_MS,
+    (_, error) => refreshAfter(filesMoving(error) ? 'files moving to the draft' : undefined),
     [link],
   );
   const blobs: ListedBlob[] = listing.data ?? [];

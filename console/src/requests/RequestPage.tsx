@@ -28,10 +28,11 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, useApi, usePolling, useSession } from '../api/client';
+import { refreshPolicy } from '../api/refresh';
 import type { AirlockRequest, RequestWithActions } from '../api/types';
 import { useSessionControls } from '../auth/sessionControls';
 import { LifecycleDiagram } from '../lifecycle/LifecycleDiagram';
-import { statusInWords } from '../lifecycle/lifecycleModel';
+import { passingStatus, statusInWords } from '../lifecycle/lifecycleModel';
 import { formatWhen } from '../review/format';
 import { onLinkClick } from '../router';
 import { Announcer } from '../shell/Announcer';
@@ -66,9 +67,11 @@ export function RequestPage({ workspaceId, requestId }: { workspaceId: string; r
   const api = useApi();
   const session = useSession();
   const { workspaceName } = useSessionControls();
+  // Sooner while the airlock moves the request on by itself (checks, files moving): the requester waits on that.
+  const [refreshAfter] = useState(() => refreshPolicy(REQUEST_REFRESH_MS));
   const { data, error, reload } = usePolling(
     (signal) => api.json<RequestWithActions>(requestPath(workspaceId, requestId), { workspaceId, signal }),
-    REQUEST_REFRESH_MS,
+    (latest) => refreshAfter(passingStatus(latest?.airlockRequest.status)),
     [api, workspaceId, requestId],
   );
   const request = data?.airlockRequest;

@@ -2,9 +2,10 @@ import { makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, token
 import { reviewersWords } from '../requests/requestWords';
 import { useState } from 'react';
 import { useApi, usePolling, useSession } from '../api/client';
+import { refreshPolicy } from '../api/refresh';
 import type { AirlockReview, RequestWithActions } from '../api/types';
 import { LifecycleDiagram, StatusBadge } from '../lifecycle/LifecycleDiagram';
-import { statusInWords } from '../lifecycle/lifecycleModel';
+import { passingStatus, statusInWords } from '../lifecycle/lifecycleModel';
 import { RouterLink } from '../router';
 import { approvalProgress } from './approvals';
 import { ChangesSection } from './ChangesSection';
@@ -63,9 +64,11 @@ export function ReviewPage({ workspaceId, requestId }: { workspaceId: string; re
   const session = useSession();
   const styles = useStyles();
   const [notice, setNotice] = useState<string>();
+  // Sooner while the airlock moves the request on by itself (checks, files moving after a decision): the manager waits on that.
+  const [refreshAfter] = useState(() => refreshPolicy(POLL_MS));
   const { data, error, reload } = usePolling(
     (signal) => api.json<RequestWithActions>(requestApiPath(workspaceId, requestId), { workspaceId, signal }),
-    POLL_MS,
+    (latest) => refreshAfter(passingStatus(latest?.airlockRequest.status)),
     [api, workspaceId, requestId],
   );
 

@@ -22,7 +22,9 @@ export async function seriousAccessibilityViolations(page: Page, options: { incl
   // Fluent UI's focus guards (tabster's hidden <i tabindex=0>) are a known false positive of axe's
   // aria-hidden-focus rule (microsoft/tabster#288): they hand focus on and are never a stop of their own.
   options = { ...options, exclude: [...(options.exclude ?? []), '[data-tabster-dummy]'] };
-  await page.evaluate(axe.source);
+  // axe's source (half a megabyte) is evaluated once per document: a page that only navigated within the console still has it.
+  const loaded = await page.evaluate(() => typeof (globalThis as unknown as { axe?: { run?: unknown } }).axe?.run === 'function');
+  if (!loaded) await page.evaluate(axe.source);
   const violations = await page.evaluate(async ({ include, exclude }) => {
     const engine = (globalThis as unknown as { axe: typeof axe }).axe;
     const context = { include: include ?? [['html']], ...(exclude ? { exclude: exclude.map((selector) => [selector]) } : {}) };

@@ -68,16 +68,20 @@ export async function startConsoleUnderTest(options: { workspaces?: string[]; en
   for (const built of ['dist/src/local/main.js', 'dist/console/index.html']) {
     if (!existsSync(join(REPO_ROOT, built))) throw new Error(`${built} is missing: run npm run -s build before the browser tests`);
   }
-  const host = await startLocalHostProcess({
-    env: { ...options.env, ...(options.workspaces ? { AIRLOCK_LOCAL_WORKSPACES: options.workspaces.join(',') } : {}) },
-  });
-  let browser: Browser;
-  try {
-    browser = await launchChromium();
-  } catch (error) {
-    await host.stop();
-    throw error;
+  // The host and the browser start side by side: neither needs the other until a page opens.
+  const [started, launched] = await Promise.allSettled([
+    startLocalHostProcess({
+      env: { ...options.env, ...(options.workspaces ? { AIRLOCK_LOCAL_WORKSPACES: options.workspaces.join(',') } : {}) },
+    }),
+    launchChromium(),
+  ]);
+  if (started.status === 'rejected' || launched.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop();
+    if (launched.status === 'fulfilled') await launched.value.close().catch(() => undefined);
+    throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
   }
+  const host = started.value;
+  const browser: Browser = launched.value;
   const origin = new URL(host.apiUrl).origin;
   const consoleUrl = `${origin}/api/console/`;
   const contexts: BrowserContext[] = [];
@@ -96,9 +100,14 @@ export async function startConsoleUnderTest(options: { workspaces?: string[]; en
       return page;
     },
     async close() {
-      for (const context of contexts) await context.close().catch(() => undefined);
-      await browser.close().catch(() => undefined);
-      const exitCode = await host.stop();
+      // The browser and the host go down side by side; the host's exit code still decides.
+      const [exitCode] = await Promise.all([
+        host.stop(),
+        (async () => {
+          await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
+          await browser.close().catch(() => undefined);
+        })(),
+      ]);
       if (exitCode !== 0) throw new Error(`the local host exited with ${exitCode} when stopped:\n${host.output()}`);
     },
   };
@@ -139,14 +148,18 @@ export async function signIn(page: Page, person: Person): Promise<DevSession> {
   return storedSession(page);
 }
 
-/** Signs in without the form: the development sign-in's answer, put where the console reads its session, then the console loaded. */
-export async function signInDirectly(page: Page, person: Person): Promise<DevSession> {
+/**
+ * Signs in without the form: the development sign-in's answer, put where the console reads its
+ * session, then the console loaded, at `path` under it (its home by default: e.g. `review`).
+ */
+export async function signInDirectly(page: Page, person: Person, path = ''): Promise<DevSession> {
   const consoleUrl = consoleUrlOf(page);
   const session = await devSignIn(new URL(consoleUrl).origin, person);
-  // The session belongs to the console's origin: the page must be there to store it.
-  await page.goto(consoleUrl);
+  // The session belongs to the console's origin: the page must be there to store it. Its smallest
+  // document there (config.json) will do, so the console loads once, and signed in.
+  await page.goto(`${consoleUrl}config.json`);
   await page.evaluate(({ key, value }) => (globalThis as unknown as PageGlobals).sessionStorage.setItem(key, value), { key: SESSION_STORAGE_KEY, value: JSON.stringify(session) });
-  await page.reload();
+  await page.goto(`${consoleUrl}${path}`);
   return session;
 }
 
