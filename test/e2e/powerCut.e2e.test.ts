@@ -18,8 +18,18 @@ async function session(host: LocalHostProcess) {
   };
 }
 
+/**
+ * The host the first test leaves running after its last restart: the next test issues its link on
+ * it and stops it, rather than start one more host for that. Stopped at the end if still running.
+ */
+let handedOver: LocalHostProcess | undefined;
+afterAll(async () => {
+  await handedOver?.stop();
+});
+
 test('create, upload and approval acknowledged just before a SIGKILL are all there after the restart', async () => {
   let host = await startLocalHostProcess();
+  let passed = false;
   const restart = async () => {
     await host.kill();
     host = await startLocalHostProcess({ dataDir: host.dataDir });
@@ -56,13 +66,17 @@ test('create, upload and approval acknowledged just before a SIGKILL are all the
     await api.waitForStatus('demo', id, alice, 'approved');
     const approved = await api.call('GET', `${base}/${id}/link`, alice);
     expect(sha256((await downloadFromContainer(approved.body.containerUrl, 'data.txt')).content)).toBe(sha256(content));
+    passed = true;
   } finally {
-    await host.stop();
+    if (passed) handedOver = host;
+    else await host.stop();
   }
 }, 240_000);
 
 test('a link issued before a restart still uploads and downloads after it', async () => {
-  const first = await startLocalHostProcess();
+  // The host the test above left running (it was killed and started again three times), or else a new one.
+  handedOver ??= await startLocalHostProcess();
+  const first = handedOver;
   const before = await session(first);
   const id = (await before.api.call('POST', base, before.alice, { type: 'import', title: 'old link', businessJustification: 'test' })).body.airlockRequest.id;
   await before.api.waitForStatus('demo', id, before.alice, 'draft');

@@ -18,8 +18,9 @@ let base: string;
 let tokens: Record<'researcher' | 'manager', string>;
 
 beforeAll(async () => {
-  // A failed move is retried with backoff before the request fails; locally the backoff may pass faster.
-  airlock = await openAirlockUnderTest({ env: { AIRLOCK_LOCAL_DURABLE_CLOCK_RATE: '20' } });
+  // A failed move is retried with backoff before the request fails; locally the backoff may pass
+  // faster: at 100 times real time its 14 s of waits take a few timer polls.
+  airlock = await openAirlockUnderTest({ env: { AIRLOCK_LOCAL_DURABLE_CLOCK_RATE: '100' } });
   api = airlock.api;
   ws = airlock.workspaceId;
   base = `/workspaces/${ws}/requests`;

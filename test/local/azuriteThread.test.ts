@@ -31,54 +31,59 @@ async function downloadBlob(azurite: RunningAzurite, container: string, name: st
   return (await blob.downloadToBuffer()).toString();
 }
 
-test("storage answers a SAS download while the caller's thread is blocked", async () => {
-  const azurite = await startAzuriteThread({ accounts });
-  try {
+describe('one Azurite on a directory, started on a blob port that is taken', () => {
+  // Every start loads Azurite anew, which is most of what these tests cost: they share this one,
+  // and the last of them stops it and starts the next on its directory.
+  const location = newLocation();
+  let taken: Server;
+  let asked: number;
+  let azurite: RunningAzurite;
+  beforeAll(async () => {
+    taken = await listenOnFreePort();
+    asked = (taken.address() as AddressInfo).port;
+    azurite = await startAzuriteThread({ accounts, location, blobPort: asked });
+  }, 60_000);
+  afterAll(async () => {
+    await azurite?.close();
+    await new Promise((done) => (taken ? taken.close(done) : done(undefined)));
+  });
+
+  test("storage answers a SAS download while the caller's thread is blocked", async () => {
     const blob = await uploadBlob(azurite.connectionString(ACCOUNT), 'busy', 'answer.txt', 'answered');
     const url = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3_600_000) });
     // execFileSync holds this thread until the child is done: only an Azurite on another thread can answer it.
     const download = `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(10000) })
       .then(async (response) => process.stdout.write(response.status + ' ' + (await response.text())), (error) => process.stdout.write(String(error)))`;
     expect(execFileSync(process.execPath, ['-e', download], { encoding: 'utf8', timeout: 30_000 })).toBe('200 answered');
-  } finally {
-    await azurite.close();
-  }
-}, 60_000);
+  }, 60_000);
 
-test('after a stop, the next start on the same directory gets the same ports and everything written', async () => {
-  const location = newLocation();
-  const first = await startAzuriteThread({ accounts, location });
-  await uploadBlob(first.connectionString(ACCOUNT), 'kept', 'file.txt', 'written before the stop');
-  const table = TableClient.fromConnectionString(first.connectionString(ACCOUNT), 'keptrows', { allowInsecureConnection: true });
-  await table.createTable();
-  await table.createEntity({ partitionKey: 'p', rowKey: 'written-before-the-stop' });
-  await first.close();
-
-  const second = await startAzuriteThread({ accounts, location, blobPort: portOf(first.blobOrigin), tablePort: portOf(first.tableOrigin) });
-  try {
-    expect(second.portsMoved).toEqual([]);
-    expect([second.blobOrigin, second.tableOrigin]).toEqual([first.blobOrigin, first.tableOrigin]);
-    expect(await downloadBlob(second, 'kept', 'file.txt')).toBe('written before the stop');
-    const rows = TableClient.fromConnectionString(second.connectionString(ACCOUNT), 'keptrows', { allowInsecureConnection: true });
-    expect((await rows.getEntity('p', 'written-before-the-stop')).rowKey).toBe('written-before-the-stop');
-  } finally {
-    await second.close();
-  }
-}, 60_000);
-
-test('a port that is taken is replaced by a free one, and the caller is told', async () => {
-  const taken = await listenOnFreePort();
-  const asked = (taken.address() as AddressInfo).port;
-  const azurite = await startAzuriteThread({ accounts, blobPort: asked });
-  try {
+  test('a port that is taken is replaced by a free one, and the caller is told', async () => {
     expect(azurite.portsMoved).toEqual([{ service: 'blob', asked, used: portOf(azurite.blobOrigin) }]);
     expect(portOf(azurite.blobOrigin)).not.toBe(asked);
     expect(await (await uploadBlob(azurite.connectionString(ACCOUNT), 'moved', 'file.txt', 'on the new port')).downloadToBuffer()).toEqual(Buffer.from('on the new port'));
-  } finally {
-    await azurite.close();
-    await new Promise((done) => taken.close(done));
-  }
-}, 60_000);
+  }, 60_000);
+
+  // Last in this block: it stops the shared Azurite.
+  test('after a stop, the next start on the same directory gets the same ports and everything written', async () => {
+    const first = azurite;
+    await uploadBlob(first.connectionString(ACCOUNT), 'kept', 'file.txt', 'written before the stop');
+    const table = TableClient.fromConnectionString(first.connectionString(ACCOUNT), 'keptrows', { allowInsecureConnection: true });
+    await table.createTable();
+    await table.createEntity({ partitionKey: 'p', rowKey: 'written-before-the-stop' });
+    await first.close();
+
+    const second = await startAzuriteThread({ accounts, location, blobPort: portOf(first.blobOrigin), tablePort: portOf(first.tableOrigin) });
+    try {
+      expect(second.portsMoved).toEqual([]);
+      expect([second.blobOrigin, second.tableOrigin]).toEqual([first.blobOrigin, first.tableOrigin]);
+      expect(await downloadBlob(second, 'kept', 'file.txt')).toBe('written before the stop');
+      const rows = TableClient.fromConnectionString(second.connectionString(ACCOUNT), 'keptrows', { allowInsecureConnection: true });
+      expect((await rows.getEntity('p', 'written-before-the-stop')).rowKey).toBe('written-before-the-stop');
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+});
 
 test('a start that fails rejects with the reason', async () => {
   const notADirectory = join(newLocation(), 'a-file');
