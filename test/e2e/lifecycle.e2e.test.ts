@@ -156,7 +156,22 @@ test('cancel in draft deletes the draft; cancel in review deletes the in-progres
 
 describe('refusals: the right 4xx, a message that says what is wrong, and no change', () => {
   let draftId: string;
+  /** Requests in review that three tests below start from, brought there together while the tests before them run. */
+  let inReview: Record<'forBadApproval' | 'ownRequest' | 'forConcurrentReviews', Promise<string>>;
   beforeAll(async () => {
+    const submittedForReview = (type: 'import' | 'export', files: Record<string, string>, token = tokens.researcher) => {
+      const made = createWithFiles(type, files, token).then(async ({ id }) => {
+        await submitAndAwaitReview(id, token);
+        return id;
+      });
+      made.catch(() => undefined); // a failure is the failure of the test that takes this request
+      return made;
+    };
+    inReview = {
+      forBadApproval: submittedForReview('import', { 'x.txt': 'x' }),
+      ownRequest: submittedForReview('export', { 'y.txt': 'y' }, tokens.researcherAndManager),
+      forConcurrentReviews: submittedForReview('import', { 'z.txt': 'z' }),
+    };
     draftId = (await createWithFiles('import', {})).id;
   });
 
@@ -205,8 +220,7 @@ describe('refusals: the right 4xx, a message that says what is wrong, and no cha
   });
 
   test('a review whose approval is neither a boolean nor one of the forms Azure TRE accepts → 422', async () => {
-    const { id } = await createWithFiles('import', { 'x.txt': 'x' });
-    await submitAndAwaitReview(id);
+    const id = await inReview.forBadApproval;
     const response = await api.call('POST', `${base}/${id}/review`, tokens.manager, { approval: 'approve' });
     expect(response.status).toBe(422);
     expect(response.body.detail).toMatch(/^body\.approval must be a JSON boolean/);
@@ -214,8 +228,7 @@ describe('refusals: the right 4xx, a message that says what is wrong, and no cha
   });
 
   test('nobody reviews their own request, whatever roles they hold', async () => {
-    const { id } = await createWithFiles('export', { 'y.txt': 'y' }, tokens.researcherAndManager);
-    await submitAndAwaitReview(id, tokens.researcherAndManager);
+    const id = await inReview.ownRequest;
     const response = await api.call('POST', `${base}/${id}/review`, tokens.researcherAndManager, { approval: true, decisionExplanation: 'mine' });
     expect(response.status).toBe(403);
     const view = await api.call('GET', `${base}/${id}`, tokens.researcherAndManager);
@@ -259,8 +272,7 @@ describe('refusals: the right 4xx, a message that says what is wrong, and no cha
   );
 
   test('concurrent reviews: exactly one wins', async () => {
-    const { id } = await createWithFiles('import', { 'z.txt': 'z' });
-    await submitAndAwaitReview(id);
+    const id = await inReview.forConcurrentReviews;
     const results = await Promise.all([
       api.call('POST', `${base}/${id}/review`, tokens.manager, { approval: true, decisionExplanation: 'yes' }),
       api.call('POST', `${base}/${id}/review`, tokens.otherManager, { approval: false, decisionExplanation: 'no' }),

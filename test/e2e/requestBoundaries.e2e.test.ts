@@ -46,6 +46,17 @@ async function stored(id: string) {
 }
 
 describe('names are data, never paths', () => {
+  // Each test starts from an empty draft of the researcher's: these are made together up front.
+  let drafts: Promise<{ id: string; link: string }>[] = [];
+  const nextDraft = () => drafts.shift() ?? draft();
+  beforeAll(() => {
+    drafts = Array.from({ length: 9 }, () => {
+      const made = draft();
+      made.catch(() => undefined); // a failure is the failure of the test that takes this draft
+      return made;
+    });
+  });
+
   test.each([
     ['%2e%2e%2fvictim.csv', /'\.' or '\.\.' folder/],
     ['x%2F.%2Fa.txt', /'\.' or '\.\.' folder/],
@@ -54,7 +65,7 @@ describe('names are data, never paths', () => {
     ['cafe%CC%81.txt', /NFC/],
     ['dir%2F', /ends with '\/'/],
   ])('a file named %s is refused at submit, naming it, and nothing changes', async (encodedName, reason) => {
-    const { id, link } = await draft();
+    const { id, link } = await nextDraft();
     expect(await putRaw(link, 'fine.csv', 'a,b\n')).toBe(201);
     const put = await putRaw(link, encodedName, 'payload');
     if (put !== 201) return; // refused by the storage itself: as safe
@@ -69,7 +80,7 @@ describe('names are data, never paths', () => {
   test("a '..' name cannot reach another request's draft: the other request's file stays its own", async () => {
     const victim = await draft(t.otherResearcher);
     expect(await uploadToContainer(victim.link, 'victim.csv', 'carl,secret\n')).toBe(201);
-    const { id, link } = await draft();
+    const { id, link } = await nextDraft();
     // The draft containers are `<id>-1` side by side in one account.
     expect(await putRaw(link, `%2e%2e%2f${victim.id}-1%2fvictim.csv`, 'overwritten by alice')).toBeGreaterThanOrEqual(200);
 
@@ -78,7 +89,7 @@ describe('names are data, never paths', () => {
   });
 
   test('a name with a control character is refused by the storage, as Azure refuses it, and the draft still submits', async () => {
-    const { id, link } = await draft();
+    const { id, link } = await nextDraft();
     expect(await putRaw(link, 'fine.csv', 'a,b\n')).toBe(201);
     const [root, sas] = link.split('?');
     const refused = await fetch(`${root}/a%01b.txt?${sas}`, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
@@ -90,7 +101,7 @@ describe('names are data, never paths', () => {
   });
 
   test('two files that differ only in Unicode form or case are refused together', async () => {
-    const { id, link } = await draft();
+    const { id, link } = await nextDraft();
     expect(await putRaw(link, 'Data.csv', '1')).toBe(201);
     expect(await putRaw(link, 'data.csv', '2')).toBe(201);
     const submit = await api.call('POST', `${base}/${id}/submit`, t.researcher);

@@ -6,6 +6,7 @@
  */
 import { AirlockClient, sha256, uploadToContainer, downloadFromContainer } from '../support/airlockClient';
 import { AirlockUnderTest, openAirlockUnderTest, stageContainerOf } from '../support/airlockUnderTest';
+import { waitForAll, waitForStatuses } from '../support/requestWaits';
 
 let airlock: AirlockUnderTest;
 let api: AirlockClient;
@@ -25,13 +26,25 @@ beforeAll(async () => {
 
 afterAll(() => airlock?.stop());
 
-async function inReview(files: Record<string, string> = { 'table.csv': 'n\n5\n' }): Promise<string> {
+async function submitted(files: Record<string, string> = { 'table.csv': 'n\n5\n' }): Promise<string> {
   const id = (await api.call('POST', base, t.researcher, { type: 'export', title: 'review test', businessJustification: 'test' })).body.airlockRequest.id;
   const link = (await api.call('GET', `${base}/${id}/link`, t.researcher)).body.containerUrl;
   for (const [name, content] of Object.entries(files)) expect(await uploadToContainer(link, name, content)).toBe(201);
   expect((await api.call('POST', `${base}/${id}/submit`, t.researcher)).status).toBe(200);
+  return id;
+}
+
+async function inReview(files?: Record<string, string>): Promise<string> {
+  const id = await submitted(files);
   await api.waitForStatus(ws, id, t.researcher, 'in_review');
   return id;
+}
+
+/** `count` requests brought to review together (and awaited together); the races on them then run one at a time. */
+async function manyInReview(count: number): Promise<string[]> {
+  const ids = await Promise.all(Array.from({ length: count }, () => submitted()));
+  await waitForAll(api, ws, t.researcher, ids, 'in_review');
+  return ids;
 }
 
 const approve = (id: string, token: string, why = 'fine') => api.call('POST', `${base}/${id}/review`, token, { approval: true, decisionExplanation: why });
@@ -74,15 +87,24 @@ describe('two approvals required', () => {
   });
 
   test('concurrent approvals from two managers: exactly the accepted reviews count', async () => {
-    for (let round = 0; round < 5; round++) {
-      const id = await inReview();
+    const ids = await manyInReview(5);
+    const accepted: number[] = [];
+    const stillInReview: any[] = [];
+    for (const id of ids) {
       const results = await Promise.all([approve(id, t.manager), approve(id, t.otherManager)]);
-      const accepted = results.filter((r) => r.status === 200).length;
+      const count = results.filter((r) => r.status === 200).length;
+      accepted.push(count);
       expect(results.every((r) => [200, 409].includes(r.status))).toBe(true);
-      const request = accepted === 2 ? await api.waitForStatus(ws, id, t.researcher, 'approved') : (await api.call('GET', `${base}/${id}`, t.researcher)).body.airlockRequest;
-      expect(request.reviews).toHaveLength(accepted);
-      expect(request.status).toBe(accepted === 2 ? 'approved' : 'in_review');
+      // Fewer than two accepted leaves the request in review: read as soon as the race is over.
+      stillInReview.push(count === 2 ? undefined : (await api.call('GET', `${base}/${id}`, t.researcher)).body.airlockRequest);
     }
+    // Two accepted complete the review: awaited together once every race has run.
+    const approved = await waitForStatuses(api, ws, t.researcher, ids.flatMap((id, round) => (accepted[round] === 2 ? [{ id, status: 'approved' }] : [])));
+    ids.forEach((id, round) => {
+      const request = stillInReview[round] ?? approved.find((completed) => completed.id === id);
+      expect(request.reviews).toHaveLength(accepted[round]);
+      expect(request.status).toBe(accepted[round] === 2 ? 'approved' : 'in_review');
+    });
   }, 120_000);
 });
 
@@ -122,7 +144,7 @@ describe('return for revision', () => {
 
 describe('races with one outcome', () => {
   // The ten requests are brought to review together; the races themselves run one at a time.
-  const tenInReview = () => Promise.all(Array.from({ length: 10 }, () => inReview()));
+  const tenInReview = () => manyInReview(10);
 
   test('approve against approve, ten times: one review wins each time', async () => {
     const ids = await tenInReview();
@@ -131,7 +153,7 @@ describe('races with one outcome', () => {
       expect(results.map((r) => r.status).sort()).toEqual([200, expect.any(Number)]);
       expect([400, 409]).toContain(results.map((r) => r.status).sort()[1]);
     }
-    for (const final of await Promise.all(ids.map((id) => api.waitForStatus(ws, id, t.researcher, 'approved')))) expect(final.reviews).toHaveLength(1);
+    for (const final of await waitForAll(api, ws, t.researcher, ids, 'approved')) expect(final.reviews).toHaveLength(1);
   }, 120_000);
 
   test('approve against cancel, ten times: exactly one of them happens', async () => {
@@ -142,7 +164,7 @@ describe('races with one outcome', () => {
       expect([review.status, cancel.status].filter((s) => s === 200)).toHaveLength(1);
       winners.push(review.status === 200 ? 'approved' : 'cancelled');
     }
-    const finals = await Promise.all(ids.map((id, round) => api.waitForStatus(ws, id, t.owner, winners[round])));
+    const finals = await waitForStatuses(api, ws, t.owner, ids.map((id, round) => ({ id, status: winners[round] })));
     expect(finals.map((final) => final.reviews.length)).toEqual(winners.map((winner) => (winner === 'approved' ? 1 : 0)));
   }, 120_000);
 });

@@ -36,10 +36,14 @@ export async function startLocalHostProcess(options: { dataDir?: string; env?: R
       child.kill('SIGKILL');
       reject(new Error(`local host did not start within 60 s:\n${output}`));
     }, 60_000);
+    let listening = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      // Only until the host listens: matching the whole output on every later chunk grew with the square of it.
+      if (listening) return;
       const match = /listening on (http:\/\/\S+\/api)/.exec(output);
       if (match) {
+        listening = true;
         clearTimeout(timer);
         resolveUrl(match[1]);
       }

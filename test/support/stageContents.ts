@@ -14,12 +14,16 @@ import { REQUEST_TYPES, RequestType } from '../../src/domain/status';
 
 const STAGES: readonly Stage[] = ['draft', 'in_progress', 'approved', 'rejected', 'blocked'];
 
-export interface StoredBlob {
+/** Where one blob of a request is. */
+export interface StagePlace {
   type: RequestType;
   stage: Stage;
   account: string;
   container: string;
   name: string;
+}
+
+export interface StoredBlob extends StagePlace {
   sha256: string;
 }
 
@@ -44,6 +48,29 @@ export class StageContents {
         return { account, type, stage, client };
       }),
     );
+  }
+
+  /**
+   * Where the request's blobs are: names only, no bytes, every account listed at once, for a test
+   * that polls until the files have settled (`of` downloads every blob to hash it, about ten times
+   * the work). What is gone by the time its container is listed is not there.
+   */
+  async placesOf(requestId: string): Promise<StagePlace[]> {
+    const perAccount = await Promise.all(
+      this.accounts.map(async ({ account, type, stage, client }) => {
+        const found: StagePlace[] = [];
+        for await (const container of client.listContainers({ prefix: requestId })) {
+          const names = await goneAsUndefined(async () => {
+            const listed: string[] = [];
+            for await (const blob of client.getContainerClient(container.name).listBlobsFlat()) listed.push(blob.name);
+            return listed;
+          });
+          for (const name of names ?? []) found.push({ type, stage, account, container: container.name, name });
+        }
+        return found;
+      }),
+    );
+    return perAccount.flat();
   }
 
   /**
