@@ -69,6 +69,10 @@ function publishAccounts(accounts: Record<string, string>): void {
 }
 
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
+  const inMemory = options.location === undefined;
+  const dir = options.location;
+  // Before Azurite's modules load (most of a start): a location that cannot be used fails at once.
+  if (dir) mkdirSync(join(dir, 'blob-extents'), { recursive: true });
   publishAccounts(options.accounts);
   skipAzuriteTelemetry();
   const BlobServer = require('azurite/dist/src/blob/BlobServer').default;
@@ -76,9 +80,6 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   const TableServer = require('azurite/dist/src/table/TableServer').default;
   const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
   const host = options.host ?? '127.0.0.1';
-  const inMemory = options.location === undefined;
-  const dir = options.location;
-  if (dir) mkdirSync(join(dir, 'blob-extents'), { recursive: true });
   const blobPort = await usablePort(host, options.blobPort ?? 0);
   const tablePort = await usablePort(host, options.tablePort ?? 0);
 
