@@ -27,6 +27,7 @@ import { errorText } from '../domain/errorText';
 import { localRoleGrantsDirectory } from '../infra/identity/localRoleDirectory';
 import { devSignInRoutes } from './devSignIn';
 import { allowBrowserAccess, consoleOrigins } from './azuriteCors';
+import { lockDataDir } from './dataDirLock';
 
 const STATE_ACCOUNT = 'airlockstate';
 const TRE_ID = 'local';
@@ -118,6 +119,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // Before anything reads or writes the directory's state or storage.
+  const unlock = lockDataDir(dataDir);
+  try {
+    return await startLocked(options, log, dataDir, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function startLocked(options: LocalHostOptions, log: (line: string) => void, dataDir: string, unlock: () => void): Promise<RunningLocalHost> {
   const state = loadState(dataDir, options.workspaces ?? []);
   const eventWebhooks = parseWebhooks(process.env.AIRLOCK_WEBHOOKS);
   const clock = durableClock(process.env[DURABLE_CLOCK_RATE_SETTING]);
@@ -240,6 +252,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
         await eventsTopic.close();
         await host.close();
         await azurite.close();
+        unlock();
       },
     };
   } catch (error) {
