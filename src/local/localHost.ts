@@ -97,17 +97,6 @@ function loadState(dataDir: string, extraWorkspaces: string[]): LocalHostState {
   return state;
 }
 
-/** Loads the Function App's registrations; true, or what loading threw. */
-function loadApp(): true | unknown {
-  try {
-    installFunctionsCore();
-    require('../index');
-    return true;
-  } catch (error) {
-    return error;
-  }
-}
-
 function saveState(dataDir: string, state: LocalHostState): void {
   const file = join(dataDir, STATE_FILE);
   writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
@@ -150,13 +139,15 @@ async function startLocked(options: LocalHostOptions, log: (line: string) => voi
   // The app's modules load while Azurite's thread loads its own (about a second each), so a start
   // takes the longer of the two rather than their sum. Registering reads no configuration, so the
   // app can be loaded before the storage ports are known.
-  const appLoaded = loadApp();
+  try {
+    installFunctionsCore();
+    require('../index');
+  } catch (error) {
+    await startingAzurite.then((started) => started.close()).catch(() => undefined);
+    throw error;
+  }
   const azurite = await startingAzurite;
   const closeOnFailure: Array<() => Promise<void>> = [() => azurite.close()];
-  if (appLoaded !== true) {
-    await azurite.close().catch(() => undefined);
-    throw appLoaded;
-  }
   for (const moved of azurite.portsMoved) {
     log(formatLogLine('warn', `storage: ${moved.service} port ${moved.asked} is taken, using ${moved.used}; links (SAS URLs) issued before this start no longer work`));
   }
