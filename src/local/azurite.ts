@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { guardBlobNames } from './blobNameGuard';
 import { guardCopySources } from './copySourceGuard';
 import { makeStoreDurable, LokiMetadataStore } from './durableLoki';
+import { applyJournal } from './lokiJournal';
 import { skipAzuriteTelemetry } from './azuriteTelemetryOff';
 import { narrowTableQueries } from './tableKeyRanges';
 
@@ -79,6 +80,13 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration').default;
   const TableServer = require('azurite/dist/src/table/TableServer').default;
   const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
+  const databaseFiles = dir && {
+    blob: join(dir, '__azurite_db_blob__.json'),
+    extents: join(dir, '__azurite_db_blob_extent__.json'),
+    table: join(dir, '__azurite_db_table__.json'),
+  };
+  // What the last run acknowledged in its journals, written into the files Azurite is about to read.
+  if (databaseFiles) await Promise.all(Object.values(databaseFiles).map(applyJournal));
   const host = options.host ?? '127.0.0.1';
   const blobPort = await usablePort(host, options.blobPort ?? 0);
   const tablePort = await usablePort(host, options.tablePort ?? 0);
@@ -88,8 +96,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
       host,
       blobPort,
       5,
-      inMemory ? ':memory:blob-metadata.db' : join(dir!, '__azurite_db_blob__.json'),
-      inMemory ? ':memory:blob-extents.db' : join(dir!, '__azurite_db_blob_extent__.json'),
+      databaseFiles ? databaseFiles.blob : ':memory:blob-metadata.db',
+      databaseFiles ? databaseFiles.extents : ':memory:blob-extents.db',
       inMemory ? undefined : [{ locationId: 'Default', locationPath: join(dir!, 'blob-extents'), maxConcurrency: 10 }],
       false, // access log
       undefined,
@@ -110,7 +118,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
       host,
       tablePort,
       5,
-      inMemory ? ':memory:table.db' : join(dir!, '__azurite_db_table__.json'),
+      databaseFiles ? databaseFiles.table : ':memory:table.db',
       false, // debug log
       false, // access log
       undefined,

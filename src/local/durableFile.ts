@@ -16,11 +16,15 @@ export async function replaceFileDurably(file: string, temporary: string, conten
     await handle.close();
   }
   await rename(temporary, file);
-  if (!fsync) return;
-  const directory = await open(dirname(file), 'r');
+  if (fsync) await syncDirectory(dirname(file));
+}
+
+/** Makes the names in `directory` durable: a created, renamed or removed file's entry is on disk once this resolves. */
+export async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
   try {
-    await directory.sync();
+    await handle.sync();
   } finally {
-    await directory.close();
+    await handle.close();
   }
 }

@@ -5,26 +5,24 @@
  * (`autosave`), so a `kill -9` or a power cut loses whatever was answered 201 in the last seconds.
  * Here the store's async methods are wrapped on the instance: a call resolves only once everything
  * it could have seen or changed is saved. Every mutation goes through Loki's insert/update/remove,
- * which mark the collection dirty; a save serializes the whole database at once (in one tick) and
- * clears those flags, so "nothing dirty and no save under way" means "all of it is on disk".
+ * which mark the collection dirty and record the document's id; a save takes those changes at once
+ * (in one tick) and clears the flags, so "nothing dirty and no save under way" means "all of it is
+ * on disk". A save appends the changed documents to the database's journal, or now and then writes
+ * the whole database (lokiJournal.ts).
  *
  * Saves are group commits: callers that finish while a save is being written share the next one,
  * so throughput does not fall to one save per request. A table transaction (entity group batch)
  * applies its operations one by one and rolls back on failure; no save starts while one is open,
- * so a half-applied transaction never reaches the disk. The file is written as Loki writes it
- * (`<file>~`, then renamed over `<file>`), so a crash mid-save keeps the previous version.
+ * so a half-applied transaction never reaches the disk. The whole database is written as Loki writes
+ * it (`<file>~`, then renamed over `<file>`), so a crash mid-save keeps the previous version.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { replaceFileDurably } from './durableFile';
+import { LokiJournal, LokiJournalDatabase, LokiSave, rebuildDirtyIndexes } from './lokiJournal';
 
 /** The part of a LokiJS database this relies on (lokijs 1.5, as Azurite 3.37 uses it). */
-interface LokiDatabase {
-  filename: string;
-  collections: Array<{ dirty: boolean }>;
+interface LokiDatabase extends LokiJournalDatabase {
   autosaveDisable(): void;
   autosaveDirty(): boolean;
-  autosaveClearFlags(): void;
-  serialize(): string;
   removeCollection(name: string): void;
 }
 
@@ -63,25 +61,27 @@ export function makeStoreDurable(store: LokiMetadataStore, options: DurableLokiO
     collectionRemoved = true;
   };
 
+  const journal = new LokiJournal(db, options);
   const commits = new GroupCommit(
-    () => db.autosaveDirty() || collectionRemoved,
+    () => db.autosaveDirty() || collectionRemoved || journal.unsaved,
     () => {
-      const serialized = db.serialize();
-      db.autosaveClearFlags();
+      const save = journal.takeSave();
       collectionRemoved = false;
-      return serialized;
+      return save;
     },
-    async (serialized) => {
-      try {
-        // Loki's own scheme (`<file>~`, then rename), so Azurite reads it back unchanged.
-        await replaceFileDurably(db.filename, `${db.filename}~`, serialized, options.fsync);
-      } catch (error) {
-        // Not on disk: the next save must write it again.
-        for (const collection of db.collections) collection.dirty = true;
-        throw error;
-      }
-    },
+    (save) => journal.write(save),
   );
+
+  // The database the store opens may come from a journal applied before (applyJournal), whose indexes Loki must rebuild.
+  const init = (store as unknown as { init: () => Promise<void> }).init;
+  Object.defineProperty(store, 'init', {
+    value: async function (this: unknown) {
+      await init.apply(this);
+      rebuildDirtyIndexes(db);
+    },
+    writable: true,
+    configurable: true,
+  });
 
   for (const name of asyncMethodNames(store)) {
     const original = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
@@ -119,6 +119,7 @@ export function makeStoreDurable(store: LokiMetadataStore, options: DurableLokiO
   Object.defineProperty(store, 'close', {
     value: async function (this: unknown) {
       await commits.idle();
+      await journal.closeJournal();
       return close.apply(this);
     },
     writable: true,
@@ -150,8 +151,8 @@ class GroupCommit {
 
   constructor(
     private readonly isDirty: () => boolean,
-    private readonly snapshot: () => string,
-    private readonly write: (snapshot: string) => Promise<void>,
+    private readonly snapshot: () => LokiSave,
+    private readonly write: (snapshot: LokiSave) => Promise<void>,
   ) {}
 
   /** Resolves once everything in memory now is on disk. */

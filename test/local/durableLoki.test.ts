@@ -6,11 +6,12 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AzuriteOptions, newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
 import { startAzuriteThread } from '../../src/local/azuriteThread';
+import { journalFileOf } from '../../src/local/lokiJournal';
 
 const ACCOUNT = 'durabletest';
 
@@ -30,7 +31,8 @@ describe.each<[string, (options: AzuriteOptions) => Promise<RunningAzurite>]>([
     await azurite.close();
   });
 
-  const onDisk = (file: string) => readFileSync(join(location, file), 'utf8');
+  /** What the next start reads: the database file and the journal of changes since it was written whole. */
+  const onDisk = (file: string) => [file, journalFileOf(file)].filter((name) => existsSync(join(location, name))).map((name) => readFileSync(join(location, name), 'utf8')).join('\n');
 
   test('an acknowledged container, blob and table transaction are on disk when the call returns', async () => {
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString(ACCOUNT)).getContainerClient('acknowledged');
