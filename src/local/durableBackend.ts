@@ -185,7 +185,7 @@ export class LocalDurableBackend {
         .save(record)
         .catch((error) => this.log(formatLogLine('error', `durable backend: could not persist ${record.instanceId}`, error)));
     }
-    await this.files.flush();
+    await this.files.close();
   }
 
   /** Resolves when no episode, activity or persisted write of this backend is in flight. */

@@ -28,3 +28,21 @@ export async function syncDirectory(directory: string): Promise<void> {
     await handle.close();
   }
 }
+
+/**
+ * Appends `text` to `file` (made if missing) and resolves once it is on disk. A crash mid-append
+ * can leave part of it at the end of the file; a reader takes only lines that end in a newline.
+ */
+export async function appendDurably(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a');
+  let wasEmpty: boolean;
+  try {
+    wasEmpty = (await handle.stat()).size === 0;
+    await handle.appendFile(text, 'utf8');
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  // A file this append made is durable once its name is; the directory is flushed once per file.
+  if (wasEmpty) await syncDirectory(dirname(file));
+}

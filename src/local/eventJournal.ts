@@ -11,9 +11,9 @@
  * disk together in the next one (one fsync for all), and so do cursor saves (the newest position).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { replaceFileDurably } from './durableFile';
+import { appendDurably, replaceFileDurably } from './durableFile';
 import { FoldedWrites } from './foldedWrites';
 
 const JOURNAL_FILE = 'accepted.jsonl';
@@ -75,13 +75,7 @@ export class EventJournal {
   }
 
   private async appendLines(lines: string): Promise<void> {
-    const handle = await open(join(this.directory!, JOURNAL_FILE), 'a');
-    try {
-      await handle.appendFile(lines, 'utf8');
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await appendDurably(join(this.directory!, JOURNAL_FILE), lines);
   }
 
   /**

@@ -1,14 +1,15 @@
 /**
- * The Durable stand-in's instance files: every save resolves only once its snapshot (or a newer one
- * of the same instance) is on disk, saves made while a write is under way are folded into one write
- * of the newest, and a failed write fails exactly the saves it carried.
+ * The Durable stand-in's instance store: every save resolves only once its snapshot is on disk,
+ * saves made while an append is under way go out together in one, a failed append fails exactly the
+ * saves it carried, and whatever was acknowledged is what a start after a crash loads, also while the
+ * journal is being filed away into the instance files.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appendDurably, replaceFileDurably } from '../../src/local/durableFile';
 import { INSTANCE_FORMAT_VERSION, InstanceRecord } from '../../src/local/durableInstance';
-import { replaceFileDurably } from '../../src/local/durableFile';
-import { InstanceFiles, ReplaceFile } from '../../src/local/instanceFiles';
+import { AppendFile, InstanceFiles, ReplaceFile } from '../../src/local/instanceFiles';
 
 function record(instanceId: string, step: number): InstanceRecord {
   return {
@@ -16,7 +17,7 @@ function record(instanceId: string, step: number): InstanceRecord {
     instanceId,
     executionId: 'e1',
     name: 'airlockLifecycle',
-    input: { step },
+    input: { step, padding: 'x'.repeat(200) },
     history: [],
     runtimeStatus: 'Running',
     output: null,
@@ -31,74 +32,143 @@ function record(instanceId: string, step: number): InstanceRecord {
   };
 }
 
+const directories: string[] = [];
+function newDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'airlock-instance-files-'));
+  directories.push(directory);
+  return directory;
+}
+afterAll(() => directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })));
+
+/** What a start now would load, read by a fresh store over a copy of the directory as it is. */
+async function stepsAfterCrash(directory: string, log: (line: string) => void = () => undefined): Promise<Record<string, number>> {
+  const copy = newDirectory();
+  cpSync(directory, copy, { recursive: true });
+  const records = await new InstanceFiles(copy).loadAll(log);
+  return Object.fromEntries(records.map((loaded) => [loaded.instanceId, loaded.nextTaskId]).sort());
+}
+
+/** A real durable append that counts the appends, and can be made to fail. */
+function countingAppend(failWhen: (text: string) => boolean = () => false) {
+  const appends: string[] = [];
+  const appendFile: AppendFile = async (file, text) => {
+    if (failWhen(text)) {
+      // Part of the text reaches the file, as a full disk or a crash mid-write leaves it.
+      await appendDurably(file, text.slice(0, 25));
+      throw new Error('disk full');
+    }
+    await appendDurably(file, text);
+    appends.push(text);
+  };
+  return { appends, appendFile };
+}
+
+const journalsIn = (directory: string) => readdirSync(directory).filter((name) => name.startsWith('journal-'));
+
 describe('instance files', () => {
-  let directory: string;
-  beforeEach(() => (directory = mkdtempSync(join(tmpdir(), 'airlock-instance-files-'))));
-  afterEach(() => rmSync(directory, { recursive: true, force: true }));
-
-  /** A real durable replace that records what it wrote, and can be made to fail. */
-  function recordingReplace(failWhen: (content: string) => boolean = () => false) {
-    const written: number[] = [];
-    const replace: ReplaceFile = async (file, temporary, content) => {
-      const step = (JSON.parse(content) as InstanceRecord).nextTaskId;
-      if (failWhen(content)) throw new Error(`disk full writing step ${step}`);
-      await replaceFileDurably(file, temporary, content);
-      written.push(step);
-    };
-    return { written, replace };
-  }
-
-  const stepsOnDisk = async (files: InstanceFiles) =>
-    Object.fromEntries((await files.loadAll(() => undefined)).map((loaded) => [loaded.instanceId, loaded.nextTaskId]));
-
-  test('thirty saves at once: each resolves, the newest is on disk, and it took two writes', async () => {
-    const { written, replace } = recordingReplace();
-    const files = new InstanceFiles(directory, replace);
+  test('thirty saves at once: each resolves, the newest loads, and they took two appends', async () => {
+    const directory = newDirectory();
+    const { appends, appendFile } = countingAppend();
+    const files = new InstanceFiles(directory, { appendFile });
+    await files.loadAll(() => undefined);
     await Promise.all(Array.from({ length: 30 }, (_, step) => files.save(record('i1', step + 1))));
-    expect(await stepsOnDisk(files)).toEqual({ i1: 30 });
-    expect(written).toEqual([1, 30]);
+    expect(await stepsAfterCrash(directory)).toEqual({ i1: 30 });
+    expect(appends.map((text) => text.split('\n').length - 1)).toEqual([1, 29]);
   });
 
-  test('a save that waited resolves only once a snapshot at least as new as its own is on disk', async () => {
-    const { written, replace } = recordingReplace();
-    const files = new InstanceFiles(directory, replace);
-    void files.save(record('i1', 1));
-    await files.save(record('i1', 2));
-    expect(written).toEqual([1, 2]);
-    await files.save(record('i1', 3));
-    expect(written).toEqual([1, 2, 3]);
-  });
-
-  test('instances are written independently, and flush waits for all of them', async () => {
-    const { written, replace } = recordingReplace();
-    const files = new InstanceFiles(directory, replace);
+  test('saves of many instances share appends, and a save resolves only once its snapshot is on disk', async () => {
+    const directory = newDirectory();
+    const files = new InstanceFiles(directory);
+    await files.loadAll(() => undefined);
     for (let step = 1; step <= 3; step++) {
       void files.save(record('a', step));
-      void files.save(record('b', step * 10));
+      await files.save(record('b', step * 10));
+      expect(await stepsAfterCrash(directory)).toEqual({ a: step, b: step * 10 });
     }
-    await files.flush();
-    expect(await stepsOnDisk(files)).toEqual({ a: 3, b: 30 });
-    expect(written.sort((x, y) => x - y)).toEqual([1, 3, 10, 30]);
   });
 
-  test('a failed write fails the saves it carried; the next write still happens', async () => {
-    const { written, replace } = recordingReplace((content) => (JSON.parse(content) as InstanceRecord).nextTaskId === 1);
-    const files = new InstanceFiles(directory, replace);
-    const first = files.save(record('i1', 1));
-    const second = files.save(record('i1', 2));
-    await expect(first).rejects.toThrow('disk full writing step 1');
-    await expect(second).resolves.toBeUndefined();
-    expect(written).toEqual([2]);
-    expect(await stepsOnDisk(files)).toEqual({ i1: 2 });
+  test('a failed append fails the saves it carried; later saves go to a new journal and load after a crash', async () => {
+    const directory = newDirectory();
+    const { appendFile } = countingAppend((text) => text.includes('"nextTaskId":2,'));
+    const files = new InstanceFiles(directory, { appendFile });
+    await files.loadAll(() => undefined);
+    await files.save(record('i1', 1));
+    await expect(files.save(record('i1', 2))).rejects.toThrow('disk full');
+    await files.save(record('i1', 3));
+    await files.save(record('i2', 1));
+    const warnings: string[] = [];
+    expect(await stepsAfterCrash(directory, (line) => warnings.push(line))).toEqual({ i1: 3, i2: 1 });
+    expect(journalsIn(directory)).toEqual(['journal-1.jsonl', 'journal-2.jsonl']);
+    expect(warnings).toEqual([]);
+  });
 
-    const failing = recordingReplace((content) => (JSON.parse(content) as InstanceRecord).nextTaskId === 4);
-    const other = new InstanceFiles(directory, failing.replace);
-    const third = other.save(record('i1', 3));
-    const fourth = other.save(record('i1', 4));
-    const alsoFourth = other.save(record('i1', 4));
-    await expect(third).resolves.toBeUndefined();
-    await expect(fourth).rejects.toThrow('disk full writing step 4');
-    await expect(alsoFourth).rejects.toThrow('disk full writing step 4');
-    expect(await stepsOnDisk(other)).toEqual({ i1: 3 });
+  test('filing away: after every save, a crash loads the newest of each instance, and old journals are removed', async () => {
+    const directory = newDirectory();
+    const files = new InstanceFiles(directory, { fileAwayAtBytes: 4_000 });
+    await files.loadAll(() => undefined);
+    const newest: Record<string, number> = {};
+    for (let step = 1; step <= 60; step++) {
+      const instanceId = `i${step % 4}`;
+      await files.save(record(instanceId, step));
+      newest[instanceId] = step;
+      // The copy is taken while a filing may be under way: a crash at that moment.
+      expect(await stepsAfterCrash(directory)).toEqual(newest);
+    }
+    await files.flush();
+    expect(readdirSync(directory).filter((name) => name.endsWith('.json')).length).toBe(4);
+    expect(journalsIn(directory).length).toBeLessThanOrEqual(1);
+    expect(await stepsAfterCrash(directory)).toEqual(newest);
+  });
+
+  test('a start files away the journals it loaded and saves into a journal numbered after them', async () => {
+    const directory = newDirectory();
+    const before = new InstanceFiles(directory);
+    await before.loadAll(() => undefined);
+    await before.save(record('i1', 1));
+    await before.save(record('i2', 5));
+
+    const after = new InstanceFiles(directory);
+    expect((await after.loadAll(() => undefined)).map((loaded) => loaded.nextTaskId).sort()).toEqual([1, 5]);
+    await after.save(record('i1', 2));
+    await after.flush();
+    expect(journalsIn(directory)).toEqual(['journal-2.jsonl']);
+    expect(JSON.parse(readFileSync(join(directory, 'i2.json'), 'utf8')).nextTaskId).toBe(5);
+    expect(await stepsAfterCrash(directory)).toEqual({ i1: 2, i2: 5 });
+  });
+
+  test('a filing that fails leaves the journals, and the next filing files what they held', async () => {
+    const directory = newDirectory();
+    let failFiling = true;
+    const replaceFile: ReplaceFile = async (file, temporary, content) => {
+      if (failFiling) throw new Error('disk full while filing');
+      await replaceFileDurably(file, temporary, content);
+    };
+    const files = new InstanceFiles(directory, { replaceFile, fileAwayAtBytes: 2_000 });
+    await files.loadAll(() => undefined);
+    for (let step = 1; step <= 12; step++) await files.save(record(`i${step % 3}`, step));
+    await files.flush();
+    expect(journalsIn(directory).length).toBeGreaterThan(1);
+    expect(await stepsAfterCrash(directory)).toEqual({ i0: 12, i1: 10, i2: 11 });
+
+    failFiling = false;
+    for (let step = 13; step <= 24; step++) await files.save(record('i3', step));
+    await files.flush();
+    expect(readdirSync(directory).filter((name) => name.endsWith('.json')).sort()).toEqual(['i0.json', 'i1.json', 'i2.json', 'i3.json']);
+    expect(journalsIn(directory).length).toBeLessThanOrEqual(1);
+    expect(await stepsAfterCrash(directory)).toEqual({ i0: 12, i1: 10, i2: 11, i3: 24 });
+  });
+
+  test('a last line cut short by a crash is left out; a damaged line is skipped with a warning, and the lines after it still load', async () => {
+    const directory = newDirectory();
+    const files = new InstanceFiles(directory);
+    await files.loadAll(() => undefined);
+    await files.save(record('i1', 1));
+    await files.save(record('i2', 1));
+    const journal = join(directory, 'journal-1.jsonl');
+    const [first, second] = readFileSync(journal, 'utf8').split('\n');
+    writeFileSync(journal, `${first}\n{"damaged\n${second}\n{"instanceId":"i1","cut short`);
+    const warnings: string[] = [];
+    expect(await stepsAfterCrash(directory, (line) => warnings.push(line))).toEqual({ i1: 1, i2: 1 });
+    expect(warnings).toEqual([expect.stringContaining('journal-1.jsonl line 2 skipped')]);
   });
 });
