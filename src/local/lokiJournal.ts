@@ -109,11 +109,14 @@ function completeLines(text: string, journalFile: string): string[] {
 function replay(database: SerializedDatabase, records: JournalRecord[]): void {
   const collections = new Map(database.collections.map((collection) => [collection.name, collection]));
   const touched = new Map<string, Map<number, { $loki: number }>>();
+  /** A collection's documents by id; none when the database no longer holds it (see below). */
   const documentsOf = (name: string) => {
     let documents = touched.get(name);
     if (!documents) {
       const collection = collections.get(name);
-      if (!collection) throw new Error(`the journal changes collection ${name}, which the database does not hold`);
+      // Applied again over a database written after it, a journal may change a collection that a
+      // later record of its own drops: that record decides, so the change has nothing to apply to.
+      if (!collection) return undefined;
       documents = new Map(collection.data.map((document) => [document.$loki, document]));
       touched.set(name, documents);
     }
@@ -127,16 +130,17 @@ function replay(database: SerializedDatabase, records: JournalRecord[]): void {
       collections.delete(record.collection);
       touched.delete(record.collection);
     } else if ('document' in record) {
-      documentsOf(record.collection).set(record.document.$loki, record.document);
+      documentsOf(record.collection)?.set(record.document.$loki, record.document);
     } else {
-      documentsOf(record.collection).delete(record.removed);
+      documentsOf(record.collection)?.delete(record.removed);
     }
   }
   for (const [name, documents] of touched) {
     const collection = collections.get(name)!;
     // Loki finds a document by binary search over the ids in data order.
     collection.data = [...documents.values()].sort((a, b) => a.$loki - b.$loki);
-    collection.maxId = Math.max(collection.maxId ?? 0, ...collection.data.map((document) => document.$loki));
+    // Ids only grow; a spread of a large collection's ids would overflow the stack.
+    collection.maxId = collection.data.reduce((highest, document) => Math.max(highest, document.$loki), collection.maxId ?? 0);
     collection.idIndex = null;
     // Positions moved: Loki rebuilds each index from the data before it is used (`rebuildDirtyIndexes`).
     for (const index of Object.values(collection.binaryIndices ?? {})) {

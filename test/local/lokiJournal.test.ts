@@ -149,9 +149,14 @@ describe('the Loki journal', () => {
     const db = newDatabase(file);
     const journal = journalOf(db, 1_000_000);
     const rows = db.getCollection<Row>('rows');
+    // In the database file, not the journal: the journal changes it and then drops it.
+    db.addCollection<Row>('dropped later').insert({ key: 'gone', size: 0 });
     expect(await save(db, journal)).toBe('whole');
     const first = rows.insert({ key: 'first', size: 1 });
     await save(db, journal);
+    db.getCollection<Row>('dropped later').insert({ key: 'also gone', size: 0 });
+    await save(db, journal);
+    db.removeCollection('dropped later');
     rows.insert({ key: 'second', size: 2 });
     rows.remove(first);
     db.removeCollection('rows');
@@ -166,6 +171,16 @@ describe('the Loki journal', () => {
 
     expect(contentOf(await restartFrom(file))).toEqual(contentOf(db));
     expect(contentOf(await restartFrom(file)).rows).toEqual([expect.objectContaining({ key: 'third' })]);
+  });
+
+  test('a journal over a collection of 150,000 documents applies (a table at about 7,000 requests)', async () => {
+    const file = join(newDirectory(), 'db.json');
+    const data = Array.from({ length: 150_000 }, (_, index) => ({ key: `k${index}`, $loki: index + 1 }));
+    writeFileSync(file, JSON.stringify({ collections: [{ name: 'rows', data, maxId: data.length, binaryIndices: {} }] }));
+    writeFileSync(journalFileOf(file), `${JSON.stringify([{ collection: 'rows', document: { key: 'journaled', $loki: 150_001 } }])}\n`);
+    expect(await applyJournal(file)).toBe(true);
+    const [rows] = (JSON.parse(readFileSync(file, 'utf8')) as { collections: Array<{ data: Row[]; maxId: number }> }).collections;
+    expect([rows.data.length, rows.maxId, rows.data.at(-1)?.key]).toEqual([150_001, 150_001, 'journaled']);
   });
 
   test('a last line cut short by a crash was never acknowledged, and is left out', async () => {
