@@ -76,7 +76,9 @@ export async function inspectFile(storage: StageStorage, ref: ContainerRef, file
   const wholeFileScan = contentScanFor(name, type);
   // A file blocked already is not read further: one reason is enough, and it may be huge.
   if (wholeFileScan && findings.length === 0) {
-    for await (const chunk of await blob.stream()) wholeFileScan.write(chunk);
+    // A file no longer than its head has been read whole already: one read per small file.
+    if (head.length === blob.size) wholeFileScan.write(head);
+    else for await (const chunk of await blob.stream()) wholeFileScan.write(chunk);
     findings.push(...wholeFileScan.finish());
   }
   if (detected !== 'zip') return { type, ...version, findings };

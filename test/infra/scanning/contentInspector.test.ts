@@ -476,6 +476,13 @@ describe('inspectFile: active and disguised content, read once to the end', () =
     expect(observed.bytesRead).toBeLessThanOrEqual(text.length + 8 * 1024);
   });
 
+  test('a file no longer than its head is read once, and still judged to its end', async () => {
+    const observed = new ObservedStorage(storage);
+    const inspection = await inspect('notes.txt', 'plain text line\n<script>alert(1)</script>\n', DEFAULT_CONTENT_POLICY, observed);
+    expect(rules(inspection.findings)).toEqual(['markup-in-text']);
+    expect(observed.reads).toBe(1);
+  });
+
   test('a PDF header followed by an executable is blocked', async () => {
     const inspection = await inspect('paper.pdf', Buffer.concat([Buffer.from('%PDF-1.4\n'), ELF_HEADER, randomBytes(100_000)]));
     expect(inspection.type).toBe('pdf');
