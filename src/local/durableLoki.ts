@@ -119,7 +119,7 @@ export function makeStoreDurable(store: LokiMetadataStore, options: DurableLokiO
   Object.defineProperty(store, 'close', {
     value: async function (this: unknown) {
       await commits.idle();
-      await journal.closeJournal();
+      await journal.close();
       return close.apply(this);
     },
     writable: true,

@@ -231,8 +231,16 @@ export class LokiJournal {
     return this.lastSaveFailed;
   }
 
-  /** Once no save is under way: the database closes. */
-  async closeJournal(): Promise<void> {
+  /**
+   * Once no save is under way, as the database closes: writes it whole, so a clean stop leaves no
+   * journal to apply. If that fails, the journal stays for the next start.
+   */
+  async close(): Promise<void> {
+    await this.write({ kind: 'whole', text: this.db.serialize() }).catch(() => undefined);
+    await this.closeJournal();
+  }
+
+  private async closeJournal(): Promise<void> {
     const journal = this.journal;
     this.journal = undefined;
     await journal?.close();

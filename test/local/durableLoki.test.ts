@@ -6,7 +6,7 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AzuriteOptions, newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
@@ -27,8 +27,9 @@ describe.each<[string, (options: AzuriteOptions) => Promise<RunningAzurite>]>([
     azurite = await start({ accounts: { [ACCOUNT]: newAccountKey() }, location });
   });
 
+  let closed = false;
   afterAll(async () => {
-    await azurite.close();
+    if (!closed) await azurite.close();
   });
 
   /** What the next start reads: the database file and the journal of changes since it was written whole. */
@@ -66,5 +67,16 @@ describe.each<[string, (options: AzuriteOptions) => Promise<RunningAzurite>]>([
     const tables = onDisk('__azurite_db_table__.json');
     expect(tables).toContain('"after"');
     expect(tables).not.toContain('rolled-back');
+  });
+
+  test('a clean close writes each database whole and leaves no journal', async () => {
+    const table = TableClient.fromConnectionString(azurite.connectionString(ACCOUNT), 'closedrows', { allowInsecureConnection: true });
+    await table.createTable();
+    await table.createEntity({ partitionKey: 'p', rowKey: 'before-close' });
+    expect(existsSync(join(location, journalFileOf('__azurite_db_table__.json')))).toBe(true);
+    await azurite.close();
+    closed = true;
+    expect(readdirSync(location).filter((name) => name.endsWith('.journal'))).toEqual([]);
+    expect(readFileSync(join(location, '__azurite_db_table__.json'), 'utf8')).toContain('before-close');
   });
 });
