@@ -16,9 +16,8 @@
  * (`applyJournal`); a line cut short by a crash was never acknowledged, and is left out.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { FileHandle, open, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { replaceFileDurably, syncDirectory } from './durableFile';
+import { appendFile, rm } from 'node:fs/promises';
+import { appendDurably, replaceFileDurably } from './durableFile';
 
 /** The part of a LokiJS collection this relies on (lokijs 1.5, as Azurite 3.37 uses it). */
 export interface LokiCollection {
@@ -179,8 +178,6 @@ export class LokiJournal {
   /** The first save writes everything, and so does the one after a failure, which lost track of what it carried. */
   private wholeNeeded = true;
   private lastSaveFailed = false;
-  /** The journal, open for appending from its first line until the database is next written whole. */
-  private journal?: FileHandle;
 
   constructor(
     private readonly db: LokiJournalDatabase,
@@ -209,13 +206,12 @@ export class LokiJournal {
       if (save.kind === 'whole') {
         await replaceFileDurably(this.db.filename, `${this.db.filename}~`, save.text, this.options.fsync);
         // Whatever the journal holds is in the database now; applied again it would change nothing.
-        await this.closeJournal();
         await rm(this.journalFile, { force: true });
         this.wholeBytes = save.text.length;
         this.journalBytes = 0;
         this.wholeNeeded = false;
       } else {
-        await this.append(save.line);
+        await (this.options.fsync ? appendDurably(this.journalFile, save.line) : appendFile(this.journalFile, save.line, 'utf8'));
         this.journalBytes += save.line.length;
       }
       this.lastSaveFailed = false;
@@ -237,23 +233,6 @@ export class LokiJournal {
    */
   async close(): Promise<void> {
     await this.write({ kind: 'whole', text: this.db.serialize() }).catch(() => undefined);
-    await this.closeJournal();
-  }
-
-  private async closeJournal(): Promise<void> {
-    const journal = this.journal;
-    this.journal = undefined;
-    await journal?.close();
-  }
-
-  private async append(line: string): Promise<void> {
-    const created = !this.journal;
-    this.journal ??= await open(this.journalFile, 'a');
-    await this.journal.writeFile(line, 'utf8');
-    if (!this.options.fsync) return;
-    await this.journal.datasync();
-    // A new file's name is durable once its directory is.
-    if (created) await syncDirectory(dirname(this.journalFile));
   }
 
   private changedRecords(): JournalRecord[] {
