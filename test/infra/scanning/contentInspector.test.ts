@@ -111,6 +111,8 @@ class ObservedStorage implements StageStorage {
       if (breaks) setImmediate(() => counted.destroy(new Error('socket hang up')));
     });
     content.stream.on('error', (error) => counted.destroy(error));
+    // A reader that stops early closes what it read; the download under it must end too, or its socket stays open.
+    counted.once('close', () => (content.stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.());
     content.stream.pipe(counted);
     return { ...content, stream: counted };
   }
