@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { forEachBounded } from '../infra/stageStorage';
 import { InstanceRecord, isInstanceRecord } from './durableInstance';
 import { appendDurably, replaceFileDurably } from './durableFile';
 import { FoldedWrites } from './foldedWrites';
@@ -182,22 +183,18 @@ export class InstanceFiles {
       .sort((a, b) => a.number - b.number);
   }
 
+  /** Rejects only once every write under way has ended: a late write of this filing must not land after the next one's. */
   private async writeFiles(snapshots: Array<[string, string]>): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < snapshots.length) {
-        const [instanceId, line] = snapshots[next++];
-        const target = join(this.directory, instanceId + RECORD_SUFFIX);
-        const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-        try {
-          await this.replaceFile(target, temporary, line);
-        } catch (error) {
-          await rm(temporary, { force: true }).catch(() => undefined);
-          throw error;
-        }
+    await forEachBounded(snapshots, FILING_CONCURRENCY, async ([instanceId, line]) => {
+      const target = join(this.directory, instanceId + RECORD_SUFFIX);
+      const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await this.replaceFile(target, temporary, line);
+      } catch (error) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        throw error;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(FILING_CONCURRENCY, snapshots.length) }, worker));
+    });
   }
 
   private startNextJournal(): void {
