@@ -27,14 +27,14 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, useApi, usePolling, useSession } from '../api/client';
-import { refreshPolicy } from '../api/refresh';
+import { ApiError, useApi, useSession } from '../api/client';
 import type { AirlockRequest, RequestWithActions } from '../api/types';
 import { useSessionControls } from '../auth/sessionControls';
 import { LifecycleDiagram } from '../lifecycle/LifecycleDiagram';
-import { passingStatus, statusInWords } from '../lifecycle/lifecycleModel';
+import { statusInWords } from '../lifecycle/lifecycleModel';
 import { formatWhen } from '../review/format';
 import { onLinkClick } from '../router';
+import { useRequest } from './useRequest';
 import { Announcer } from '../shell/Announcer';
 import { pathOf } from '../shell/routes';
 import { cachedLink } from '../storage/linkCache';
@@ -64,16 +64,9 @@ function sentence(text: string): string {
 
 export function RequestPage({ workspaceId, requestId }: { workspaceId: string; requestId: string }) {
   const styles = useStyles();
-  const api = useApi();
   const session = useSession();
   const { workspaceName } = useSessionControls();
-  // Sooner while the airlock moves the request on by itself (checks, files moving): the requester waits on that.
-  const [refreshAfter] = useState(() => refreshPolicy(REQUEST_REFRESH_MS));
-  const { data, error, reload } = usePolling(
-    (signal) => api.json<RequestWithActions>(requestPath(workspaceId, requestId), { workspaceId, signal }),
-    (latest) => refreshAfter(passingStatus(latest?.airlockRequest.status)),
-    [api, workspaceId, requestId],
-  );
+  const { data, error, reload } = useRequest(workspaceId, requestId, REQUEST_REFRESH_MS);
   const request = data?.airlockRequest;
 
   useEffect(() => {

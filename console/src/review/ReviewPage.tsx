@@ -1,12 +1,12 @@
 import { makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, tokens } from '@fluentui/react-components';
 import { reviewersWords } from '../requests/requestWords';
 import { useState } from 'react';
-import { useApi, usePolling, useSession } from '../api/client';
-import { refreshPolicy } from '../api/refresh';
-import type { AirlockReview, RequestWithActions } from '../api/types';
+import { useSession } from '../api/client';
+import type { AirlockReview } from '../api/types';
 import { LifecycleDiagram, StatusBadge } from '../lifecycle/LifecycleDiagram';
-import { passingStatus, statusInWords } from '../lifecycle/lifecycleModel';
+import { statusInWords } from '../lifecycle/lifecycleModel';
 import { RouterLink } from '../router';
+import { useRequest } from '../requests/useRequest';
 import { approvalProgress } from './approvals';
 import { ChangesSection } from './ChangesSection';
 import { formatWhen } from './format';
@@ -14,7 +14,7 @@ import { ProblemBar } from './ProblemBar';
 import { whyNoReview } from './reviewDecision';
 import { ReviewFiles } from './ReviewFiles';
 import { ReviewForm, RevokeAction } from './ReviewForm';
-import { auditPageHref, requestApiPath } from './reviewQueueModel';
+import { auditPageHref } from './reviewQueueModel';
 
 const POLL_MS = 10_000;
 
@@ -60,17 +60,10 @@ function ReviewLine({ review, withCycle = false }: { review: AirlockReview; with
  * for changes, and the review form (or revoke, once approved).
  */
 export function ReviewPage({ workspaceId, requestId }: { workspaceId: string; requestId: string }) {
-  const api = useApi();
   const session = useSession();
   const styles = useStyles();
   const [notice, setNotice] = useState<string>();
-  // Sooner while the airlock moves the request on by itself (checks, files moving after a decision): the manager waits on that.
-  const [refreshAfter] = useState(() => refreshPolicy(POLL_MS));
-  const { data, error, reload } = usePolling(
-    (signal) => api.json<RequestWithActions>(requestApiPath(workspaceId, requestId), { workspaceId, signal }),
-    (latest) => refreshAfter(passingStatus(latest?.airlockRequest.status)),
-    [api, workspaceId, requestId],
-  );
+  const { data, error, reload } = useRequest(workspaceId, requestId, POLL_MS);
 
   if (!data) {
     return error ? <ProblemBar error={error} title="Cannot open this request" /> : <Spinner label="Loading the request…" />;
