@@ -46,3 +46,13 @@ export async function appendDurably(file: string, text: string): Promise<void> {
   // A file this append made is durable once its name is; the directory is flushed once per file.
   if (wasEmpty) await syncDirectory(dirname(file));
 }
+
+/**
+ * The lines a file written by `appendDurably` holds: those that end in a newline. A last part
+ * without one (`cutShort`) is an append a crash interrupted, which was never acknowledged.
+ */
+export function appendedLines(text: string): { lines: string[]; cutShort: boolean } {
+  const lines = text.split('\n');
+  const last = lines.pop();
+  return { lines, cutShort: last !== '' };
+}

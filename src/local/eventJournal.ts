@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendDurably, replaceFileDurably } from './durableFile';
+import { appendDurably, appendedLines, replaceFileDurably } from './durableFile';
 import { FoldedWrites } from './foldedWrites';
 
 const JOURNAL_FILE = 'accepted.jsonl';
@@ -134,8 +134,7 @@ async function readEvents(file: string): Promise<{ events: JournaledEvent[]; com
     if (error.code === 'ENOENT') return '';
     throw error;
   });
-  const lines = text.split('\n');
-  const last = lines.pop();
+  const { lines, cutShort } = appendedLines(text);
   const events: JournaledEvent[] = [];
   for (const line of lines) {
     try {
@@ -144,5 +143,5 @@ async function readEvents(file: string): Promise<{ events: JournaledEvent[]; com
       return { events, complete: false };
     }
   }
-  return { events, complete: last === '' };
+  return { events, complete: !cutShort };
 }

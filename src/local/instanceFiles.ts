@@ -20,7 +20,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachBounded } from '../infra/stageStorage';
 import { InstanceRecord, isInstanceRecord } from './durableInstance';
-import { appendDurably, replaceFileDurably } from './durableFile';
+import { appendDurably, appendedLines, replaceFileDurably } from './durableFile';
 import { FoldedWrites } from './foldedWrites';
 import { formatLogLine, LocalLog } from './localLog';
 
@@ -114,9 +114,7 @@ export class InstanceFiles {
     }
     const journals = await this.journals();
     for (const journal of journals) {
-      const lines = (await readFile(join(this.directory, journal.name), 'utf8')).split('\n');
-      // The last part has no newline: empty, or an append a crash cut short, which was never acknowledged.
-      lines.pop();
+      const { lines } = appendedLines(await readFile(join(this.directory, journal.name), 'utf8'));
       for (const [index, line] of lines.entries()) {
         try {
           const parsed: unknown = JSON.parse(line);

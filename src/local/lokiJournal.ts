@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
-import { appendDurably, replaceFileDurably } from './durableFile';
+import { appendDurably, appendedLines, replaceFileDurably } from './durableFile';
 
 /** The part of a LokiJS collection this relies on (lokijs 1.5, as Azurite 3.37 uses it). */
 export interface LokiCollection {
@@ -92,8 +92,7 @@ export async function applyJournal(databaseFile: string): Promise<boolean> {
 
 /** The journal's lines, each one save; a last line without its newline was cut short by a crash. */
 function completeLines(text: string, journalFile: string): string[] {
-  const lines = text.split('\n');
-  lines.pop();
+  const { lines } = appendedLines(text);
   for (const [index, line] of lines.entries()) {
     try {
       JSON.parse(line);
