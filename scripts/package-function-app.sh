@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The deployable package of the Function App (docs/deploy.md): host.json, package.json and its lock,
 # the compiled app (dist/src, without the local host and its tools), the built browser console
-# (dist/console, which the app serves at /api/console/), and the production dependencies only.
+# (dist/console, which the app serves at /api/console/), and the production dependencies only
+# (those of package-lock.json, as installed by npm ci).
 # Built in a staging folder, so the working tree and its node_modules stay as they are.
 #
 #   scripts/package-function-app.sh [ZIP] [--keep-staging DIR] [--no-build]
@@ -43,7 +44,10 @@ cp -r dist/src dist/console "$staging/dist/"
 # command-line tools that work with it are not part of what Azure runs.
 rm -rf "$staging/dist/src/local" "$staging/dist/src/tools"
 
-(cd "$staging" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+# The lock's production dependencies, copied from this checkout's node_modules (checked against the
+# lock, package by package): what `npm ci --omit=dev` would install, without npm unpacking them again.
+[ -d node_modules ] || { echo "node_modules is missing: run npm ci first" >&2; exit 1; }
+node scripts/copy-production-modules.mjs "$staging" 
 
 rm -f "$zip_path"
 (cd "$staging" && zip -qr "$zip_path" .)
