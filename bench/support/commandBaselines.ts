@@ -1,6 +1,6 @@
 /** The command-line baselines: `sha256sum` for hashing, `clamdscan --stream` (clamd's own client) for scanning. */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { clamdInstalled, RunningClamd } from '../../test/support/clamd';
@@ -49,4 +49,18 @@ export async function clamdscanStream(configFile: string, file: string): Promise
 export async function sha256sum(file: string): Promise<string> {
   const { stdout } = await run('sha256sum', [file]);
   return stdout.split(' ')[0];
+}
+
+/**
+ * `cp file copy && md5sum copy`, then the copy removed: a physical copy checked against a digest, what
+ * a verified server-side copy does when the storage really copies the bytes (Azure Storage does; on
+ * Azurite only a Put Block From URL does, while its plain copy just points at the same extents).
+ */
+export async function verifiedLocalCopy(file: string, copy: string): Promise<void> {
+  try {
+    await run('cp', ['--reflink=never', file, copy]);
+    await run('md5sum', [copy]);
+  } finally {
+    rmSync(copy, { force: true });
+  }
 }
