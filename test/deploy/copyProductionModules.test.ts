@@ -4,7 +4,7 @@
  * that is not the lock's.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,8 +26,7 @@ function checkout(lockPackages: Record<string, object>, installed: Record<string
   return root;
 }
 
-async function stage(root: string): Promise<{ code: number; stderr: string; staging: string }> {
-  const staging = join(root, 'staging');
+async function stage(root: string, staging = join(root, 'staging')): Promise<{ code: number; stderr: string; staging: string }> {
   try {
     const { stderr } = await run(process.execPath, [join(root, 'scripts', 'copy-production-modules.mjs'), staging]);
     return { code: 0, stderr, staging };
@@ -79,4 +78,25 @@ test('a package with an install script is refused, since copying would skip what
   const { code, stderr } = await stage(root);
   expect(code).toBe(1);
   expect(stderr).toContain('node_modules/native: has an install script');
+});
+
+test('files are hard-linked into a staging folder on the same filesystem, and copied into one on another', async () => {
+  const root = checkout({ 'node_modules/prod': { version: '1.0.0' } }, { 'node_modules/prod': '1.0.0' });
+  roots.push(root);
+  const installed = join(root, 'node_modules/prod/index.js');
+  const linked = await stage(root);
+  expect(linked.code).toBe(0);
+  expect(statSync(join(linked.staging, 'node_modules/prod/index.js')).ino).toBe(statSync(installed).ino);
+
+  // /dev/shm is a tmpfs of its own on Linux: linking there fails with EXDEV, and the file is copied.
+  if (!existsSync('/dev/shm') || statSync('/dev/shm').dev === statSync(root).dev) {
+    throw new Error('this test needs /dev/shm on a filesystem other than the temp dir, to stage across filesystems');
+  }
+  const elsewhere = mkdtempSync('/dev/shm/airlock-staging-');
+  roots.push(elsewhere);
+  const copied = await stage(root, join(elsewhere, 'staging'));
+  expect(copied.code).toBe(0);
+  const staged = join(copied.staging, 'node_modules/prod/index.js');
+  expect(statSync(staged).ino).not.toBe(statSync(installed).ino);
+  expect(require(staged)).toBe('1.0.0');
 });
