@@ -7,7 +7,8 @@
 #
 #   scripts/package-function-app.sh [ZIP] [--keep-staging DIR] [--no-build]
 #     ZIP                  where to write the package (default: airlock.zip)
-#     --keep-staging DIR   also leave the unpacked package in DIR (the tests load the app from it)
+#     --keep-staging DIR   also leave the unpacked package in DIR (the tests load the app from it); its
+#                          node_modules files may be hard links to this checkout's: read them, do not edit them
 #     --no-build           package dist/ as it is (the test suite, which has just built it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
