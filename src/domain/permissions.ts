@@ -4,7 +4,7 @@ import { hasReviewedThisCycle } from './review';
 import { RequestVisibility } from './workspace';
 import { Caller, CoreRole, hasRole, WORKSPACE_ROLES, WorkspaceRole } from './roles';
 import { FilesLocation, Stage, stageOfStatus } from './stages';
-import { requireTarget } from './transitions';
+import { targetOf, triggerRefusal } from './transitions';
 
 /** Actions offered to a caller on a request, with Azure TRE's names. */
 export type UserAction = 'submit' | 'cancel' | 'review' | 'revoke';
@@ -202,45 +202,41 @@ function ownsOrOwnsWorkspace(caller: Caller, request: AirlockRequest): boolean {
   );
 }
 
-type Refusal = (caller: Caller, request: AirlockRequest) => AirlockError | undefined;
+/**
+ * Why a caller may not act, as the error to answer with. It is made only when thrown: an error
+ * captures a stack trace, and these rules also run as predicates, four for every request a list
+ * answers with (`allowedUserActions`).
+ */
+type Refusal = () => AirlockError;
+type Rule = (caller: Caller, request: AirlockRequest) => Refusal | undefined;
+
+const forbidden = (message: string): Refusal => () => new ForbiddenError(message);
 
 /** Why a caller may not act, by role or ownership first (403), then by status (400); undefined when allowed. */
-const REFUSALS: Record<UserAction, Refusal> = {
+const REFUSALS: Record<UserAction, Rule> = {
   submit: (caller, request) =>
-    !ownsOrOwnsWorkspace(caller, request)
-      ? new ForbiddenError('Only the requester or a Workspace Owner can submit this request')
-      : statusRefusal(request, 'submit'),
+    !ownsOrOwnsWorkspace(caller, request) ? forbidden('Only the requester or a Workspace Owner can submit this request') : statusRefusal(request, 'submit'),
   cancel: (caller, request) =>
-    !ownsOrOwnsWorkspace(caller, request)
-      ? new ForbiddenError('Only the requester or a Workspace Owner can cancel this request')
-      : statusRefusal(request, 'cancel'),
+    !ownsOrOwnsWorkspace(caller, request) ? forbidden('Only the requester or a Workspace Owner can cancel this request') : statusRefusal(request, 'cancel'),
   review: (caller, request) => {
-    if (!hasPermission(caller, 'review')) return new ForbiddenError(ROLE_PERMISSIONS.review.refusal);
-    if (isRequester(caller.id, request)) return new ForbiddenError('You cannot review your own request');
+    if (!hasPermission(caller, 'review')) return forbidden(ROLE_PERMISSIONS.review.refusal);
+    if (isRequester(caller.id, request)) return forbidden('You cannot review your own request');
     const byStatus = statusRefusal(request, 'approve');
     if (byStatus) return byStatus;
-    if (hasReviewedThisCycle(caller.id, request)) return new ForbiddenError('You have already reviewed this request; another Airlock Manager must review it');
+    if (hasReviewedThisCycle(caller.id, request)) return forbidden('You have already reviewed this request; another Airlock Manager must review it');
     return undefined;
   },
-  revoke: (caller, request) =>
-    !hasPermission(caller, 'revoke')
-      ? new ForbiddenError(ROLE_PERMISSIONS.revoke.refusal)
-      : statusRefusal(request, 'revoke'),
+  revoke: (caller, request) => (!hasPermission(caller, 'revoke') ? forbidden(ROLE_PERMISSIONS.revoke.refusal) : statusRefusal(request, 'revoke')),
 };
 
-function statusRefusal(request: AirlockRequest, trigger: 'submit' | 'cancel' | 'approve' | 'revoke'): AirlockError | undefined {
-  try {
-    requireTarget(request.status, trigger);
-    return undefined;
-  } catch (error) {
-    return error as AirlockError;
-  }
+function statusRefusal(request: AirlockRequest, trigger: 'submit' | 'cancel' | 'approve' | 'revoke'): Refusal | undefined {
+  return targetOf(request.status, trigger) ? undefined : () => triggerRefusal(request.status, trigger);
 }
 
 /** Throws the reason the caller may not perform `action` on the request now. */
 export function authorize(action: UserAction, caller: Caller, request: AirlockRequest): void {
   const refusal = REFUSALS[action](caller, request);
-  if (refusal) throw refusal;
+  if (refusal) throw refusal();
 }
 
 /**

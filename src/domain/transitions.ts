@@ -71,10 +71,13 @@ export function assertTransition(from: RequestStatus, to: RequestStatus, trigger
 /** The status a person's action leads to, or a 400 naming the status that forbids it. */
 export function requireTarget(from: RequestStatus, trigger: Exclude<TransitionTrigger, 'system'>): RequestStatus {
   const to = targetOf(from, trigger);
-  if (!to) {
-    throw new IllegalTransitionError(`Cannot ${describeTrigger(trigger)} a request in status '${from}'`);
-  }
+  if (!to) throw triggerRefusal(from, trigger);
   return to;
+}
+
+/** What a caller is told when `trigger` does not apply to a request in status `from` (400). */
+export function triggerRefusal(from: RequestStatus, trigger: Exclude<TransitionTrigger, 'system'>): IllegalTransitionError {
+  return new IllegalTransitionError(`Cannot ${describeTrigger(trigger)} a request in status '${from}'`);
 }
 
 function describeTrigger(trigger: Exclude<TransitionTrigger, 'system'>): string {
