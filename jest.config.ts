@@ -9,6 +9,8 @@ export default {
   // skips it through require's cache, which jest's own module registry does not read.
   moduleNameMapper: { '^applicationinsights$': '<rootDir>/test/support/emptyModule.js' },
   setupFiles: ['<rootDir>/test/support/functionsCore.setup.ts'],
+  // One temporary folder per run, removed by the summary reporter when the run passes.
+  globalSetup: '<rootDir>/test/support/runScratch.js',
   transform: {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
