@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendDurably, replaceFileDurably } from '../../src/local/durableFile';
 import { INSTANCE_FORMAT_VERSION, InstanceRecord } from '../../src/local/durableInstance';
-import { AppendFile, InstanceFiles, ReplaceFile } from '../../src/local/instanceFiles';
+import { AppendFile, InstanceFiles, InstanceFilesOptions, ReplaceFile } from '../../src/local/instanceFiles';
 
 function record(instanceId: string, step: number): InstanceRecord {
   return {
@@ -40,6 +40,13 @@ function newDirectory(): string {
 }
 afterAll(() => directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })));
 
+/** A store over `directory`, started as the backend starts it (its first load done), ready to save. */
+async function started(directory: string, options: InstanceFilesOptions = {}): Promise<InstanceFiles> {
+  const files = new InstanceFiles(directory, options);
+  await files.loadAll(() => undefined);
+  return files;
+}
+
 /** What a start now would load, read by a fresh store over a copy of the directory as it is. */
 async function stepsAfterCrash(directory: string, log: (line: string) => void = () => undefined): Promise<Record<string, number>> {
   const copy = newDirectory();
@@ -69,8 +76,7 @@ describe('instance files', () => {
   test('thirty saves at once: each resolves, the newest loads, and they took two appends', async () => {
     const directory = newDirectory();
     const { appends, appendFile } = countingAppend();
-    const files = new InstanceFiles(directory, { appendFile });
-    await files.loadAll(() => undefined);
+    const files = await started(directory, { appendFile });
     await Promise.all(Array.from({ length: 30 }, (_, step) => files.save(record('i1', step + 1))));
     expect(await stepsAfterCrash(directory)).toEqual({ i1: 30 });
     expect(appends.map((text) => text.split('\n').length - 1)).toEqual([1, 29]);
@@ -78,8 +84,7 @@ describe('instance files', () => {
 
   test('saves of many instances share appends, and a save resolves only once its snapshot is on disk', async () => {
     const directory = newDirectory();
-    const files = new InstanceFiles(directory);
-    await files.loadAll(() => undefined);
+    const files = await started(directory);
     for (let step = 1; step <= 3; step++) {
       void files.save(record('a', step));
       await files.save(record('b', step * 10));
@@ -90,8 +95,7 @@ describe('instance files', () => {
   test('a failed append fails the saves it carried; later saves go to a new journal and load after a crash', async () => {
     const directory = newDirectory();
     const { appendFile } = countingAppend((text) => text.includes('"nextTaskId":2,'));
-    const files = new InstanceFiles(directory, { appendFile });
-    await files.loadAll(() => undefined);
+    const files = await started(directory, { appendFile });
     await files.save(record('i1', 1));
     await expect(files.save(record('i1', 2))).rejects.toThrow('disk full');
     await files.save(record('i1', 3));
@@ -104,8 +108,7 @@ describe('instance files', () => {
 
   test('filing away: after every save, a crash loads the newest of each instance, and old journals are removed', async () => {
     const directory = newDirectory();
-    const files = new InstanceFiles(directory, { fileAwayAtBytes: 4_000 });
-    await files.loadAll(() => undefined);
+    const files = await started(directory, { fileAwayAtBytes: 4_000 });
     const newest: Record<string, number> = {};
     for (let step = 1; step <= 60; step++) {
       const instanceId = `i${step % 4}`;
@@ -122,8 +125,7 @@ describe('instance files', () => {
 
   test('a start files away the journals it loaded and saves into a journal numbered after them', async () => {
     const directory = newDirectory();
-    const before = new InstanceFiles(directory);
-    await before.loadAll(() => undefined);
+    const before = await started(directory);
     await before.save(record('i1', 1));
     await before.save(record('i2', 5));
 
@@ -143,8 +145,7 @@ describe('instance files', () => {
       if (failFiling) throw new Error('disk full while filing');
       await replaceFileDurably(file, temporary, content);
     };
-    const files = new InstanceFiles(directory, { replaceFile, fileAwayAtBytes: 2_000 });
-    await files.loadAll(() => undefined);
+    const files = await started(directory, { replaceFile, fileAwayAtBytes: 2_000 });
     for (let step = 1; step <= 12; step++) await files.save(record(`i${step % 3}`, step));
     await files.flush();
     expect(journalsIn(directory).length).toBeGreaterThan(1);
@@ -160,8 +161,7 @@ describe('instance files', () => {
 
   test('a last line cut short by a crash is left out; a damaged line is skipped with a warning, and the lines after it still load', async () => {
     const directory = newDirectory();
-    const files = new InstanceFiles(directory);
-    await files.loadAll(() => undefined);
+    const files = await started(directory);
     await files.save(record('i1', 1));
     await files.save(record('i2', 1));
     const journal = join(directory, 'journal-1.jsonl');
