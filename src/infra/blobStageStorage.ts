@@ -17,7 +17,7 @@ import {
   generateBlobSASQueryParameters,
   isRestError,
   SASProtocol,
-  StoragePipelineOptions,
+  StorageRetryOptions,
   StorageSharedKeyCredential,
   UserDelegationKey,
 } from '@azure/storage-blob';
@@ -68,6 +68,8 @@ export interface BlobStageStorageOptions {
   minBlockBytes?: number;
   /** Blocks of one file copied at once; defaults to 8. */
   blockCopyConcurrency?: number;
+  /** How the storage SDK tries a failed call again; tests shorten the waits so they never wait in real time. */
+  retry?: StorageRetryOptions;
 }
 
 /** Provenance key on every copied blob; it is what makes a repeated copy a no-op. */
@@ -90,9 +92,7 @@ const DELEGATION_KEY_REFRESH_MARGIN_MS = 10 * 60_000;
  * The SDK's defaults back off for up to two minutes; a dead endpoint should surface within seconds
  * (activities and health checks have their own retries), while throttling still gets a few tries.
  */
-const PIPELINE_OPTIONS: StoragePipelineOptions = {
-  retryOptions: { maxTries: 4, retryDelayInMs: 1_000, maxRetryDelayInMs: 15_000 },
-};
+const DEFAULT_RETRY: StorageRetryOptions = { maxTries: 4, retryDelayInMs: 1_000, maxRetryDelayInMs: 15_000 };
 
 interface LocatedContainer {
   accountName: string;
@@ -323,7 +323,7 @@ export class BlobStageStorage implements StageStorage {
     let client = this.serviceClients.get(accountName);
     if (!client) {
       const endpoint = this.options.endpointTemplate.replace('{account}', accountName);
-      client = new BlobServiceClient(endpoint, this.clientCredential(accountName), PIPELINE_OPTIONS);
+      client = new BlobServiceClient(endpoint, this.clientCredential(accountName), { retryOptions: this.options.retry ?? DEFAULT_RETRY });
       this.serviceClients.set(accountName, client);
     }
     return client;

@@ -5,14 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { AirlockConfig, loadConfig, MailConfig, ScannerConfig } from '../config';
 import { DisabledEventPublisher } from './events/disabledEventPublisher';
-import { EventGridEventPublisher } from './events/eventGridEventPublisher';
 import { EventPublisher } from './events/eventPublisher';
 import { DisabledMailer } from './mail/disabledMailer';
-import { EmlFileMailer } from './mail/emlFileMailer';
 import { Mailer } from './mail/mailer';
-import { SmtpMailer } from './mail/smtpMailer';
 import { AirlockSettings, defaultAirlockSettings, Workspace } from '../domain/workspace';
-import { BlobStageStorage } from './blobStageStorage';
 import { roleDirectoryFor } from './identity/roleDirectoryFor';
 import { WorkspaceRoleDirectory } from './identity/workspaceRoleDirectory';
 import { createTokenValidator, TokenValidator } from './identity/tokenValidator';
@@ -64,10 +60,16 @@ async function managedIdentity(clientId: string | undefined) {
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
+/**
+ * An adapter's SDK is loaded only when the configuration chooses it (the Cosmos SDK alone is about 270
+ * modules, the storage, Event Grid and mail SDKs about 300 between them), which every cold start and
+ * every local host start would otherwise pay for; tests that install in-memory adapters load none.
+ */
 export async function buildDependencies(config: AirlockConfig): Promise<Dependencies> {
   const { store, workspaces } = await connectStateStore(config);
   await ensureConfiguredWorkspaces(workspaces, config);
 
+  const { BlobStageStorage } = await import('./blobStageStorage');
   const storage = new BlobStageStorage({
     treId: config.treId,
     endpointTemplate: config.storage.endpointTemplate,
@@ -86,10 +88,8 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
     storage,
     identity,
     scanner: scannerFor(config.scanner, storage, now),
-    events: config.eventsTopic
-      ? new EventGridEventPublisher(config.eventsTopic.endpoint, config.eventsTopic.key ? { key: config.eventsTopic.key } : await managedIdentity(clientIdOf(config)))
-      : new DisabledEventPublisher(),
-    mailer: mailerFor(config.notifications.mail),
+    events: await eventPublisherFor(config),
+    mailer: await mailerFor(config.notifications.mail),
     roleDirectory: await roleDirectoryFor(config.roleDirectory, () => managedIdentity(clientIdOf(config))),
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -97,11 +97,7 @@ export async function buildDependencies(config: AirlockConfig): Promise<Dependen
   };
 }
 
-/**
- * The request store and the workspace registry live side by side: the same Cosmos database, or the
- * same table account. Only the configured kind's SDK is loaded (the Cosmos SDK alone is about 270
- * modules), which every cold start and every local host start would otherwise pay for.
- */
+/** The request store and the workspace registry live side by side: the same Cosmos database, or the same table account. */
 async function connectStateStore(config: AirlockConfig): Promise<{ store: RequestStore; workspaces: WorkspaceRegistry }> {
   if (config.stateStore.kind === 'table') {
     const { TableRequestStore } = await import('./tableRequestStore');
@@ -147,12 +143,19 @@ export function airlockSettingsDefaultsFor(config: AirlockConfig): AirlockSettin
   });
 }
 
-function mailerFor(mail: MailConfig): Mailer {
+async function eventPublisherFor(config: AirlockConfig): Promise<EventPublisher> {
+  const topic = config.eventsTopic;
+  if (!topic) return new DisabledEventPublisher();
+  const { EventGridEventPublisher } = await import('./events/eventGridEventPublisher');
+  return new EventGridEventPublisher(topic.endpoint, topic.key ? { key: topic.key } : await managedIdentity(clientIdOf(config)));
+}
+
+async function mailerFor(mail: MailConfig): Promise<Mailer> {
   switch (mail.kind) {
     case 'smtp':
-      return new SmtpMailer(mail);
+      return new (await import('./mail/smtpMailer')).SmtpMailer(mail);
     case 'eml':
-      return new EmlFileMailer(mail.directory, mail.from);
+      return new (await import('./mail/emlFileMailer')).EmlFileMailer(mail.directory, mail.from);
     case 'none':
       return new DisabledMailer((line) => console.log(line));
   }
