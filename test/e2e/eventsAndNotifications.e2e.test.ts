@@ -5,64 +5,26 @@
  */
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { AirlockClient, localCoreToken, localTokens, uploadToContainer } from '../support/airlockClient';
 import { LocalHostProcess, startLocalHostProcess } from '../support/localHostProcess';
-
-interface Mail {
-  to: string[];
-  subject: string;
-  body: string;
-}
+import { SmtpSink } from '../support/smtpSink';
 
 const WS = 'demo';
 const base = `/workspaces/${WS}/requests`;
-const mails: Mail[] = [];
 const events: Array<{ id: string; type: string; data: any }> = [];
-let smtp: SMTPServer;
+let smtp: SmtpSink;
 let webhook: http.Server;
 let host: LocalHostProcess;
 let api: AirlockClient;
 let t: Record<'alice' | 'bob' | 'admin', string>;
-
-/** RFC 2047 encoded words, as nodemailer writes non-ASCII or long subjects. */
-function decodeHeader(value: string): string {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?([QB])\?([^?]*)\?=/gi, (_m, encoding: string, text: string) =>
-      encoding.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')),
-    );
-}
-
-function decodeQuotedPrintable(text: string): string {
-  const bytes = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8');
-}
 
 function listen(server: { listen: (port: number, host: string, cb: () => void) => unknown }, address: () => AddressInfo | string | null): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((address() as AddressInfo).port)));
 }
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-        const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-        mails.push({
-          to: session.envelope.rcptTo.map((r) => r.address).sort(),
-          subject: decodeHeader(/^Subject: (.*)$/m.exec(unfolded)?.[1] ?? ''),
-          body: decodeQuotedPrintable(rest.join('\n\n')),
-        });
-        callback();
-      });
-    },
-  });
-  const smtpPort = await listen(smtp, () => smtp.server.address());
+  smtp = new SmtpSink();
+  const smtpPort = await smtp.listen();
   webhook = http.createServer((req, res) => {
     if (req.method === 'OPTIONS') {
       res.writeHead(200, { 'WebHook-Allowed-Origin': String(req.headers['webhook-request-origin'] ?? '*') }).end();
@@ -93,7 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.stop();
-  await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
+  await smtp?.close();
   await new Promise((r) => webhook?.close(r));
 });
 
@@ -118,25 +80,25 @@ async function throughReview(type: 'import' | 'export', approval: boolean, why: 
   return id;
 }
 
-const mailsAbout = (id: string) => mails.filter((mail) => mail.body.includes(id));
+const mailsAbout = (id: string) => smtp.mails.filter((mail) => mail.text.includes(id));
 
 test('an approved import: the requester hears of each step, the governors that review is needed', async () => {
   const id = await throughReview('import', true, 'aggregate only');
   const toAlice = await eventually(() => {
-    const found = mailsAbout(id).filter((m) => m.to.includes('alice@example.org'));
+    const found = mailsAbout(id).filter((m) => m.envelopeTo.includes('alice@example.org'));
     return found.some((m) => /approved/i.test(m.subject) && !/progress/i.test(m.subject)) ? found : undefined;
   }, 'the approval mail');
   expect(toAlice.map((m) => m.subject).join(' | ')).toMatch(/submitted/i);
-  const reviewNeeded = mailsAbout(id).filter((m) => m.to.includes('governance@tre.example'));
+  const reviewNeeded = mailsAbout(id).filter((m) => m.envelopeTo.includes('governance@tre.example'));
   expect(reviewNeeded.length).toBeGreaterThanOrEqual(1);
   expect(reviewNeeded.some((m) => /review/i.test(m.subject))).toBe(true);
-  expect(toAlice.find((m) => /approved/i.test(m.subject) && !/progress/i.test(m.subject))!.body).toContain(`/workspaces/${WS}/requests/${id}`);
+  expect(toAlice.find((m) => /approved/i.test(m.subject) && !/progress/i.test(m.subject))!.text).toContain(`/workspaces/${WS}/requests/${id}`);
 });
 
 test('a rejected export: the mail says why', async () => {
   const id = await throughReview('export', false, 'cell counts under ten');
-  const rejected = await eventually(() => mailsAbout(id).find((m) => m.to.includes('alice@example.org') && /rejected/i.test(m.subject) && !/progress/i.test(m.subject)), 'the rejection mail');
-  expect(rejected.body).toContain('cell counts under ten');
+  const rejected = await eventually(() => mailsAbout(id).find((m) => m.envelopeTo.includes('alice@example.org') && /rejected/i.test(m.subject) && !/progress/i.test(m.subject)), 'the rejection mail');
+  expect(rejected.text).toContain('cell counts under ten');
 });
 
 test('the webhook receives every event of a request once (after de-duplication by id), in order, as the audit log lists them', async () => {
