@@ -10,10 +10,13 @@ import { newDataDir, startLocalHostProcess } from '../support/localHostProcess';
 
 const LOCK = resolve(__dirname, '../../dist/src/local/dataDirLock.js');
 
-/** A process that holds the directory's lock until it is killed. */
+/**
+ * A process that holds the directory's lock until it is killed, or until this process is gone (its
+ * stdin closes then), so a test worker killed mid-test leaves no holder running.
+ */
 async function holderProcess(dataDir: string) {
-  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(LOCK)}).lockDataDir(${JSON.stringify(dataDir)}); console.log('locked'); setInterval(() => {}, 1000);`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(LOCK)}).lockDataDir(${JSON.stringify(dataDir)}); console.log('locked'); process.stdin.on('close', () => process.exit()).resume();`], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   await new Promise<void>((ready) => child.stdout!.once('data', () => ready()));
   return {
