@@ -16,7 +16,6 @@
  * so a half-applied transaction never reaches the disk. The whole database is written as Loki writes
  * it (`<file>~`, then renamed over `<file>`), so a crash mid-save keeps the previous version.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { LokiJournal, LokiJournalDatabase, LokiSave, rebuildDirtyIndexes } from './lokiJournal';
 
 /** The part of a LokiJS database this relies on (lokijs 1.5, as Azurite 3.37 uses it). */
@@ -41,9 +40,6 @@ export interface DurableLokiOptions {
 
 /** The methods Azurite itself calls to open and close the store; they save on their own. */
 const LIFECYCLE_METHODS = new Set(['constructor', 'init', 'close', 'clean']);
-
-/** Set while a wrapped method runs: the methods call one another, and only the outermost waits. */
-const insideStoreCall = new AsyncLocalStorage<true>();
 
 /**
  * Wraps the store's async methods in place. Call it after the store is constructed and before it
@@ -83,18 +79,25 @@ export function makeStoreDurable(store: LokiMetadataStore, options: DurableLokiO
     configurable: true,
   });
 
+  // The store's methods call one another, and only the outermost call waits for the save: a wrapped
+  // method runs its original on a view of the store in which every method is the original, so the
+  // calls it makes through `this` do not wait. (An AsyncLocalStorage told the two apart before; while
+  // one is enabled, every promise of the thread pays for it: three times the cost of an await.)
+  const originals = new Map<string | symbol, (...args: unknown[]) => Promise<unknown>>();
+  const unwrapped = new Proxy(store, { get: (target, property) => originals.get(property) ?? Reflect.get(target, property, target) });
   for (const name of asyncMethodNames(store)) {
     const original = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
-    const wrapped = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      if (insideStoreCall.getStore()) return original.apply(this, args);
+    originals.set(name, original);
+    const run = (args: unknown[]) => original.apply(unwrapped, args);
+    const wrapped = async function (...args: unknown[]): Promise<unknown> {
       if (name === 'beginBatchTransaction') {
-        const result = await insideStoreCall.run(true, () => original.apply(this, args));
+        const result = await run(args);
         commits.hold(String(args[0]));
         return result;
       }
       if (name === 'endBatchTransaction') {
         try {
-          return await insideStoreCall.run(true, () => original.apply(this, args));
+          return await run(args);
         } finally {
           commits.release(String(args[2]));
           await commits.durable();
@@ -102,10 +105,10 @@ export function makeStoreDurable(store: LokiMetadataStore, options: DurableLokiO
       }
       // One operation of an open transaction: the transaction is saved when it ends.
       if (args.some((arg) => typeof arg === 'string' && commits.isHeldBy(arg))) {
-        return insideStoreCall.run(true, () => original.apply(this, args));
+        return run(args);
       }
       try {
-        return await insideStoreCall.run(true, () => original.apply(this, args));
+        return await run(args);
       } finally {
         // Also after a failure: a refused call may have changed something before it threw.
         await commits.durable();

@@ -7,11 +7,13 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AzuriteOptions, newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
 import { startAzuriteThread } from '../../src/local/azuriteThread';
-import { journalFileOf } from '../../src/local/lokiJournal';
+import { LokiMetadataStore, makeStoreDurable } from '../../src/local/durableLoki';
+import { journalFileOf, LokiJournal } from '../../src/local/lokiJournal';
 
 const ACCOUNT = 'durabletest';
 
@@ -78,5 +80,56 @@ describe.each<[string, (options: AzuriteOptions) => Promise<RunningAzurite>]>([
     closed = true;
     expect(readdirSync(location).filter((name) => name.endsWith('.journal'))).toEqual([]);
     expect(readFileSync(join(location, '__azurite_db_table__.json'), 'utf8')).toContain('before-close');
+  });
+});
+
+/** The parts of a LokiJS database the store below uses; lokijs is Azurite's own dependency. */
+interface NotesDatabase {
+  addCollection(name: string): { insert(document: { text: string }): void; count(): number };
+  getCollection(name: string): { insert(document: { text: string }): void; count(): number };
+}
+const Loki = createRequire(require.resolve('azurite/package.json'))('lokijs') as new (file: string, options: object) => NotesDatabase;
+
+/** A metadata store as Azurite writes them: a class whose async methods call one another through `this`. */
+class NotesStore {
+  lastCount = 0;
+  constructor(readonly db: NotesDatabase) {}
+
+  async addTwice(text: string): Promise<number> {
+    await this.add(text);
+    await this.add(`${text} again`);
+    this.lastCount = await this.count();
+    return this.lastCount;
+  }
+
+  async add(text: string): Promise<void> {
+    this.db.getCollection('notes').insert({ text });
+  }
+
+  async count(): Promise<number> {
+    return this.db.getCollection('notes').count();
+  }
+}
+
+describe("a durable store's calls to its own methods", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('wait for no save of their own: the outermost call waits for one save, which holds all it changed', async () => {
+    const location = mkdtempSync(join(tmpdir(), 'airlock-durable-calls-'));
+    const db = new Loki(join(location, 'notes.json'), { autosave: false });
+    db.addCollection('notes');
+    const store = new NotesStore(db);
+    const saves = jest.spyOn(LokiJournal.prototype, 'write');
+    makeStoreDurable(store as unknown as LokiMetadataStore, { fsync: false });
+
+    expect(await store.addTwice('first')).toBe(2);
+    expect(saves).toHaveBeenCalledTimes(1);
+    expect(readFileSync(join(location, 'notes.json'), 'utf8')).toContain('first again');
+    // What a method sets on `this` is set on the store.
+    expect(store.lastCount).toBe(2);
+
+    // Called from outside, the same inner method waits for a save of its own.
+    await store.add('second');
+    expect(saves).toHaveBeenCalledTimes(2);
   });
 });
