@@ -48,7 +48,7 @@ rm -rf "$staging/dist/src/local" "$staging/dist/src/tools"
 # The lock's production dependencies, copied from this checkout's node_modules (checked against the
 # lock, package by package): what `npm ci --omit=dev` would install, without npm unpacking them again.
 [ -d node_modules ] || { echo "node_modules is missing: run npm ci first" >&2; exit 1; }
-node scripts/copy-production-modules.mjs "$staging" 
+node scripts/copy-production-modules.mjs "$staging"
 
 rm -f "$zip_path"
 (cd "$staging" && zip -qr "$zip_path" .)

@@ -7,13 +7,13 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AzuriteOptions, newAccountKey, RunningAzurite, startAzurite } from '../../src/local/azurite';
 import { startAzuriteThread } from '../../src/local/azuriteThread';
 import { LokiMetadataStore, makeStoreDurable } from '../../src/local/durableLoki';
 import { journalFileOf, LokiJournal } from '../../src/local/lokiJournal';
+import { azuriteLoki } from '../support/azuriteLoki';
 
 const ACCOUNT = 'durabletest';
 
@@ -83,12 +83,12 @@ describe.each<[string, (options: AzuriteOptions) => Promise<RunningAzurite>]>([
   });
 });
 
-/** The parts of a LokiJS database the store below uses; lokijs is Azurite's own dependency. */
+/** The parts of a LokiJS database the store below uses. */
 interface NotesDatabase {
   addCollection(name: string): { insert(document: { text: string }): void; count(): number };
   getCollection(name: string): { insert(document: { text: string }): void; count(): number };
 }
-const Loki = createRequire(require.resolve('azurite/package.json'))('lokijs') as new (file: string, options: object) => NotesDatabase;
+const Loki = azuriteLoki<NotesDatabase>();
 
 /** A metadata store as Azurite writes them: a class whose async methods call one another through `this`. */
 class NotesStore {

@@ -7,8 +7,8 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { applyJournal, journalFileOf, LokiJournal, LokiJournalDatabase, rebuildDirtyIndexes } from '../../src/local/lokiJournal';
+import { azuriteLoki } from '../support/azuriteLoki';
 
 interface Row {
   key: string;
@@ -38,8 +38,7 @@ interface Loki {
   serialize(): string;
 }
 
-/** The LokiJS that Azurite keeps its metadata in. */
-const Loki = createRequire(require.resolve('azurite/package.json'))('lokijs') as new (file: string, options: object) => Loki;
+const Loki = azuriteLoki<Loki>();
 
 /** A seeded generator: a failure names the seed that reproduces it. */
 function generator(seed: number): () => number {
